@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -264,7 +265,7 @@ type otherClaims struct{ Claims }
 func TestMustClaimsWithTheWrongTypeIsABug(t *testing.T) {
 	a := newAuth(t, nil)
 	r := gin.New()
-	r.Use(Recovery())
+	r.Use(RecoveryWith(RecoveryConfig{Logger: slog.New(slog.DiscardHandler)}))
 	r.GET("/p", a.Middleware(), func(c *gin.Context) {
 		MustClaims[*otherClaims](c)
 	})
