@@ -29,9 +29,13 @@ type Claims struct {
 	Fresh Freshness `json:"fresh,omitzero"`
 	// CSRF is the double-submit value of tokens meant for cookies.
 	CSRF string `json:"csrf,omitempty"`
+	// Family is shared by the tokens of one login: the pair Login issues
+	// and every token refreshed from it. Revoking it ends the session.
+	Family string `json:"fam,omitempty"`
 
-	// raw is the token the claims were read from.
-	raw string
+	raw  string // the token the claims were read from
+	from source // where the token was found
+	user any    // what Config.LoadUser returned
 }
 
 // Claimer is implemented by every claims type the middleware can verify

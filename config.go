@@ -17,18 +17,10 @@ const (
 	defaultAccessLifetime  = 15 * time.Minute
 	defaultRefreshLifetime = 30 * 24 * time.Hour
 	defaultMaxBodyBytes    = 64 << 10
+	defaultStoreTimeout    = 500 * time.Millisecond
 )
 
 var errDynamicKeys = errors.New("ginjwt: the Auth verifies with a key function, not a key set")
-
-// CookieConfig names the cookies that carry tokens.
-type CookieConfig struct {
-	// AccessName is the access token cookie. Default "access_token_cookie".
-	AccessName string
-	// RefreshName is the refresh token cookie. Default
-	// "refresh_token_cookie".
-	RefreshName string
-}
 
 // JSONBodyConfig names the JSON body members that carry tokens, for the
 // FromJSON location.
@@ -63,8 +55,8 @@ func (c *Config) setDefaults() error {
 	if c.Keys == nil && c.SigningKeyID != "" {
 		return errors.New("ginjwt: SigningKeyID needs Keys")
 	}
-	if c.Leeway < 0 || c.KeyTimeout < 0 || c.MaxTokenSize < 0 {
-		return errors.New("ginjwt: Leeway, KeyTimeout and MaxTokenSize cannot be negative")
+	if c.Leeway < 0 || c.KeyTimeout < 0 || c.StoreTimeout < 0 || c.MaxTokenSize < 0 {
+		return errors.New("ginjwt: Leeway, KeyTimeout, StoreTimeout and MaxTokenSize cannot be negative")
 	}
 	if c.MaxTokenSize > maxMaxTokenSize {
 		return fmt.Errorf("ginjwt: MaxTokenSize above %d bytes", maxMaxTokenSize)
@@ -78,9 +70,8 @@ func (c *Config) setDefaults() error {
 		return err
 	}
 	setDefault(&c.KeyTimeout, defaultKeyTimeout)
+	setDefault(&c.StoreTimeout, defaultStoreTimeout)
 	setDefault(&c.MaxTokenSize, defaultMaxTokenSize)
-	setDefault(&c.Cookies.AccessName, "access_token_cookie")
-	setDefault(&c.Cookies.RefreshName, "refresh_token_cookie")
 	setDefault(&c.JSONBody.AccessField, "access_token")
 	setDefault(&c.JSONBody.RefreshField, "refresh_token")
 	setDefault(&c.JSONBody.MaxBytes, defaultMaxBodyBytes)
@@ -92,6 +83,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Locations == nil {
 		c.Locations = []Location{FromHeader("Authorization", "Bearer")}
+	}
+	if err := c.Cookies.setDefaults(); err != nil {
+		return err
+	}
+	if err := c.CSRF.setDefaults(); err != nil {
+		return err
 	}
 	return checkLocations(c.Locations)
 }

@@ -2,6 +2,7 @@ package ginjwt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/gin-gonic/gin"
@@ -80,4 +81,42 @@ func Token(ctx context.Context) (token string, ok bool) {
 		return "", false
 	}
 	return c.raw, true
+}
+
+// loadUser runs Config.LoadUser and keeps what it returns with the claims.
+func (a *Auth) loadUser(c *gin.Context, claims Claimer) *Error {
+	user, err := a.cfg.LoadUser(c, claims)
+	switch {
+	case err != nil && errors.Is(err, ErrUserNotFound):
+		return newError(kindUserNotFound, err)
+	case err != nil:
+		return asKind(err, kindAuthUnavailable)
+	case user == nil:
+		return newError(kindUserNotFound, nil)
+	}
+	claims.base().user = user
+	return nil
+}
+
+// UserFrom returns the user Config.LoadUser loaded for the request, as
+// T; ok is false on an anonymous request, without a LoadUser, or when T
+// does not match.
+func UserFrom[T any](ctx context.Context) (user T, ok bool) {
+	c, found := ClaimsFrom[*Claims](ctx)
+	if !found {
+		return user, false
+	}
+	user, ok = c.user.(T)
+	return user, ok
+}
+
+// MustUser is UserFrom for routes that require a token; on an anonymous
+// request it panics with ErrMissingToken (401 missing_token).
+func MustUser[T any](ctx context.Context) T {
+	c := MustClaims[*Claims](ctx)
+	user, ok := c.user.(T)
+	if !ok {
+		panic(fmt.Errorf("ginjwt: the user is %T, not %T", c.user, user))
+	}
+	return user
 }

@@ -3,6 +3,7 @@ package ginjwt
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,8 +74,23 @@ type Config struct {
 	Locations []Location
 	// Cookies names and shapes the token cookies.
 	Cookies CookieConfig
+	// CSRF configures the double-submit check of cookie-borne tokens.
+	CSRF CSRFConfig
 	// JSONBody names the token fields of JSON bodies.
 	JSONBody JSONBodyConfig
+
+	// Store holds revoked tokens; every verified token is checked against
+	// it. Default: a MemoryStore on the Auth's clock, which suits a
+	// single instance; several instances need a shared store.
+	Store Store
+	// StoreTimeout bounds each call to a Store other than a MemoryStore;
+	// past it the request answers auth_unavailable. Default 500ms.
+	StoreTimeout time.Duration
+	// LoadUser, when set, loads the application's user for a verified
+	// token; handlers read it with UserFrom. Returning ErrUserNotFound, or
+	// a nil user, refuses the request with user_not_found; any other
+	// error with auth_unavailable.
+	LoadUser func(c *gin.Context, claims Claimer) (any, error)
 
 	// AccessLifetime is the life of issued access tokens. Default 15
 	// minutes; NoExpiry issues tokens without "exp", which also requires
@@ -83,6 +99,11 @@ type Config struct {
 	// RefreshLifetime is the life of issued refresh tokens. Default 30
 	// days; NoExpiry as for AccessLifetime.
 	RefreshLifetime time.Duration
+	// RotateRefreshTokens makes the refresh handler answer a new refresh
+	// token each time and retire the one it was given. A retired refresh
+	// token presented again means it was stolen or replayed: its whole
+	// family (the session) is revoked. Default false.
+	RotateRefreshTokens bool
 
 	// Errors shapes error responses.
 	Errors ErrorConfig
@@ -114,6 +135,10 @@ type Auth struct {
 	keySource   KeySource
 	keyTimeout  time.Duration
 	algorithms  map[string]jwt.SigningMethod
+
+	store     Store
+	storeDown atomic.Bool
+	cookies   bool // whether tokens travel in cookies, and carry a CSRF claim
 
 	validator    *jwt.Validator
 	fields       *claimFields
@@ -155,6 +180,11 @@ func NewAuth(cfg Config) (*Auth, error) {
 	}
 	a.validator = jwt.NewValidator(a.parserOptions()...)
 	a.locations = cfg.Locations
+	a.store = cfg.Store
+	if a.store == nil {
+		a.store = NewMemoryStore(MemoryStoreConfig{Now: cfg.Now})
+	}
+	a.cookies = slices.ContainsFunc(cfg.Locations, func(l Location) bool { return l.src == inCookie })
 	if a.resp, err = newResponder(cfg.Errors, cfg.Logger); err != nil {
 		return nil, err
 	}

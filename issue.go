@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -17,6 +18,7 @@ type issue struct {
 	fresh    Freshness
 	lifetime time.Duration
 	headers  map[string]any
+	family   string
 }
 
 // AsFresh issues a fresh access token, for a login where the user just
@@ -66,10 +68,6 @@ func (a *Auth) NewRefreshToken(subject string, opts ...IssueOption) (string, err
 }
 
 func (a *Auth) issue(t TokenType, subject string, opts []IssueOption) (string, error) {
-	signer := a.signer()
-	if signer == nil {
-		return "", errNoSigningKey
-	}
 	if subject == "" {
 		return "", errors.New("ginjwt: empty subject")
 	}
@@ -83,12 +81,21 @@ func (a *Auth) issue(t TokenType, subject string, opts []IssueOption) (string, e
 	if is.claims == nil {
 		is.claims = a.cfg.NewClaims()
 	}
+	return a.sign(is.claims, t, subject, &is)
+}
+
+// sign stamps claims and signs them.
+func (a *Auth) sign(claims Claimer, t TokenType, subject string, is *issue) (string, error) {
+	signer := a.signer()
+	if signer == nil {
+		return "", errNoSigningKey
+	}
 	if is.lifetime == NoExpiry && !a.cfg.ExpiryOptional {
 		return "", errors.New("ginjwt: NoExpiry needs ExpiryOptional")
 	}
-	a.stamp(is.claims.base(), t, subject, &is)
+	a.stamp(claims.base(), t, subject, is)
 
-	token := jwt.NewWithClaims(signer.method, is.claims)
+	token := jwt.NewWithClaims(signer.method, claims)
 	for name, v := range is.headers {
 		switch name {
 		case "alg", "kid", "typ", "crit":
@@ -100,6 +107,21 @@ func (a *Auth) issue(t TokenType, subject string, opts []IssueOption) (string, e
 		token.Header["kid"] = signer.id
 	}
 	return token.SignedString(signer.signer)
+}
+
+// reissue signs a new token of type t from verified claims: a copy keeps
+// the custom claims and the family, and gets new times, ID and CSRF
+// value. It is never fresh.
+func (a *Auth) reissue(claims Claimer, t TokenType) (string, error) {
+	v := reflect.ValueOf(claims).Elem()
+	cp := reflect.New(v.Type())
+	cp.Elem().Set(v)
+	b := claims.base()
+	is := issue{lifetime: a.cfg.AccessLifetime, family: b.Family}
+	if t == RefreshToken {
+		is.lifetime = a.cfg.RefreshLifetime
+	}
+	return a.sign(cp.Interface().(Claimer), t, b.Subject, &is)
 }
 
 // stamp fills in the claims ginjwt owns.
@@ -119,6 +141,11 @@ func (a *Auth) stamp(b *Claims, t TokenType, subject string, is *issue) {
 	b.Fresh = Freshness{}
 	if t == AccessToken {
 		b.Fresh = is.fresh
+	}
+	b.Family = is.family
+	b.CSRF = ""
+	if a.cookies && !a.cfg.CSRF.Disabled {
+		b.CSRF = rand.Text()
 	}
 }
 

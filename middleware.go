@@ -42,6 +42,10 @@ func WithLocations(locs ...Location) Option {
 	}
 }
 
+// SkipRevocationCheck does not consult the Store on this route: for a
+// token introspection endpoint that reports revocation itself, say.
+func SkipRevocationCheck() Option { return func(r *route) { r.skipRevoked = true } }
+
 // OnError replaces ErrorConfig.Handler for this route.
 func OnError(h ErrorHandler) Option { return func(r *route) { r.onError = h } }
 
@@ -82,15 +86,17 @@ func Allow[T Claimer](ok func(claims T) bool) Option {
 
 // route is the middleware for one route or group.
 type route struct {
-	auth      *Auth
-	optional  bool
-	tokenType TokenType
-	anyType   bool
-	fresh     bool
-	locations []Location
-	checks    []func(*gin.Context, Claimer) error
-	onError   ErrorHandler
-	setupErr  error
+	auth        *Auth
+	optional    bool
+	tokenType   TokenType
+	anyType     bool
+	fresh       bool
+	skipRevoked bool
+	noCSRF      bool
+	locations   []Location
+	checks      []func(*gin.Context, Claimer) error
+	onError     ErrorHandler
+	setupErr    error
 
 	locators []locator
 	missing  *Error
@@ -101,6 +107,10 @@ type route struct {
 // requires a valid access token; options select a variant. It panics on
 // an invalid option, such as an Allow whose claims type can never match.
 func (a *Auth) Middleware(opts ...Option) gin.HandlerFunc {
+	return a.newRoute(opts...).handle
+}
+
+func (a *Auth) newRoute(opts ...Option) *route {
 	r := &route{auth: a, locations: a.locations}
 	for _, opt := range opts {
 		opt(r)
@@ -117,7 +127,7 @@ func (a *Auth) Middleware(opts ...Option) gin.HandlerFunc {
 	r.missing = newError(kindMissingToken, nil)
 	r.missing.Message = strings.Join(msgs, "; ")
 	r.fixed = a.resp.fix(r.missing)
-	return r.handle
+	return r
 }
 
 func (r *route) handle(c *gin.Context) {
@@ -149,18 +159,49 @@ func (r *route) handle(c *gin.Context) {
 	}
 }
 
-// authenticate finds, verifies and checks the route's token.
+// authenticate finds, verifies and checks the route's token. The cheap
+// checks come first, the store and the user loader last.
 func (r *route) authenticate(c *gin.Context) (Claimer, *Error) {
-	token, err := r.extract(c)
+	token, from, err := r.extract(c)
 	if err != nil {
 		return nil, err
 	}
 	a := r.auth
 	claims := a.cfg.NewClaims()
-	if err := a.parse(c.Request.Context(), token, claims); err != nil {
+	ctx := c.Request.Context()
+	if err := a.parse(ctx, token, claims); err != nil {
 		return nil, err
 	}
 	b := claims.base()
+	b.from = from
+	if err := r.checkType(b); err != nil {
+		return nil, err
+	}
+	if !r.noCSRF {
+		if err := a.cfg.CSRF.check(c.Request, b); err != nil {
+			return nil, err
+		}
+	}
+	if a.cfg.Validate != nil {
+		if err := a.cfg.Validate(c, claims); err != nil {
+			return nil, asKind(err, kindInvalidClaims)
+		}
+	}
+	if !r.skipRevoked {
+		if err := a.checkRevoked(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	if a.cfg.LoadUser != nil {
+		if err := a.loadUser(c, claims); err != nil {
+			return nil, err
+		}
+	}
+	return claims, nil
+}
+
+// checkType applies the route's token type and freshness rules.
+func (r *route) checkType(b *Claims) *Error {
 	switch {
 	case r.anyType && b.Type <= RefreshToken:
 	case b.Type != r.tokenType || r.anyType:
@@ -168,42 +209,38 @@ func (r *route) authenticate(c *gin.Context) (Claimer, *Error) {
 		if r.tokenType == RefreshToken {
 			e.Message = msgRefreshOnly
 		}
-		return nil, e
+		return e
 	}
-	if r.fresh && !b.Fresh.IsFresh(a.now()) {
-		return nil, newError(kindFreshTokenRequired, nil)
+	if r.fresh && !b.Fresh.IsFresh(r.auth.now()) {
+		return newError(kindFreshTokenRequired, nil)
 	}
-	if a.cfg.Validate != nil {
-		if err := a.cfg.Validate(c, claims); err != nil {
-			return nil, asKind(err, kindInvalidClaims)
-		}
-	}
-	return claims, nil
+	return nil
 }
 
-// extract returns the one token of the request, refusing a request that
-// carries tokens in two locations: RFC 6750 allows one method per request.
-// Every location is looked at, so that the order of Locations decides
-// nothing but the wording of the missing_token message.
-func (r *route) extract(c *gin.Context) (string, *Error) {
-	token := ""
+// extract returns the one token of the request and where it was,
+// refusing a request that carries tokens in two locations: RFC 6750
+// allows one method per request. Every location is looked at, so that
+// the order of Locations decides nothing but the wording of the
+// missing_token message.
+func (r *route) extract(c *gin.Context) (string, source, *Error) {
+	token, from := "", source(0)
 	for i := range r.locators {
 		t, err := r.locators[i].find(c.Request)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if t == "" {
 			continue
 		}
 		if token != "" {
-			return "", newError(kindInvalidRequest, errTwice)
+			return "", 0, newError(kindInvalidRequest, errTwice)
 		}
-		token = t
+		token, from = t, r.locators[i].src
 	}
 	if token == "" {
-		return "", r.missing
+		return "", 0, r.missing
 	}
-	return token, nil
+	return token, from, nil
 }
 
 // authorize runs the route's authorization checks.

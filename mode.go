@@ -3,6 +3,8 @@ package ginjwt
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,8 +50,25 @@ func warnRisky(cfg *Config) {
 	if cfg.ExpiryOptional {
 		debugWarning(cfg.Logger, "tokens without exp are accepted")
 	}
+	if slices.ContainsFunc(cfg.Locations, func(l Location) bool { return l.src == inCookie }) {
+		warnCookies(cfg)
+	}
 	if cfg.Leeway > time.Minute {
 		debugWarning(cfg.Logger, fmt.Sprintf("a leeway of %v extends every token's life", cfg.Leeway))
+	}
+}
+
+func warnCookies(cfg *Config) {
+	if cfg.Cookies.Insecure {
+		debugWarning(cfg.Logger, "token cookies are not Secure: "+
+			"they travel over plain HTTP")
+	}
+	if cfg.Cookies.SameSite == http.SameSiteNoneMode {
+		debugWarning(cfg.Logger, "token cookies are SameSite=None: "+
+			"every site can make browsers send them")
+	}
+	if cfg.CSRF.Disabled {
+		debugWarning(cfg.Logger, "CSRF protection is off for cookie tokens")
 	}
 }
 
