@@ -120,7 +120,7 @@ func (a *Auth) setCookies(c *gin.Context, token string, t TokenType) error {
 	}
 	maxAge := 0
 	if !a.cfg.Cookies.Session && exp != nil {
-		maxAge = int(exp.Sub(a.now()) / time.Second)
+		maxAge = int(exp.Unix() - a.now().Unix())
 		if maxAge <= 0 {
 			return errors.New("ginjwt: the token has already expired")
 		}
