@@ -1,0 +1,5 @@
+//go:build !race
+
+package ginjwt
+
+const raceEnabled = false
