@@ -14,15 +14,12 @@ func (a *Auth) checkRevoked(ctx context.Context, b *Claims) *Error {
 	if b.ID == "" && b.Family == "" {
 		return nil // nothing to look up: such a token cannot be revoked
 	}
-	ctx, cancel := a.storeContext(ctx)
-	defer cancel()
-	var revoked bool
-	var err error
-	if b.Family == "" {
-		revoked, err = a.store.Revoked(ctx, b.ID)
-	} else {
-		revoked, err = a.store.Revoked(ctx, b.ID, b.Family)
-	}
+	revoked, err := a.bounded(ctx, func(ctx context.Context) (bool, error) {
+		if b.Family == "" {
+			return a.store.Revoked(ctx, b.ID)
+		}
+		return a.store.Revoked(ctx, b.ID, b.Family)
+	})
 	if err != nil {
 		return a.storeFailed(err)
 	}
@@ -38,9 +35,9 @@ func (a *Auth) checkRevoked(ctx context.Context, b *Claims) *Error {
 // revoked before. Logout and rotation call it; an application may too,
 // for instance to end every session of a user it knows the families of.
 func (a *Auth) Revoke(ctx context.Context, id string, until time.Time) (bool, error) {
-	ctx, cancel := a.storeContext(ctx)
-	defer cancel()
-	first, err := a.store.Revoke(ctx, id, until.Add(a.cfg.Leeway))
+	first, err := a.bounded(ctx, func(ctx context.Context) (bool, error) {
+		return a.store.Revoke(ctx, id, until.Add(a.cfg.Leeway))
+	})
 	if err != nil {
 		return false, a.storeFailed(err)
 	}
@@ -83,13 +80,31 @@ func (a *Auth) familyExpiry() time.Time {
 // maxTime stands for "never expires" in a store.
 var maxTime = time.Unix(maxNumericDate, 0)
 
-// storeContext bounds a store call by StoreTimeout, unless the store
-// answers from memory.
-func (a *Auth) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+// bounded runs a store call. A store that answers from memory is called
+// directly; any other gets StoreTimeout, enforced here whatever the store
+// does with its context: a client that waits out its own longer socket
+// timeout is abandoned, and the request answers auth_unavailable in time.
+func (a *Auth) bounded(ctx context.Context, call func(context.Context) (bool, error)) (bool, error) {
 	if _, ok := a.store.(localStore); ok {
-		return ctx, func() {}
+		return call(ctx)
 	}
-	return context.WithTimeout(ctx, a.cfg.StoreTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.StoreTimeout)
+	defer cancel()
+	type result struct {
+		ok  bool
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ok, err := call(ctx)
+		done <- result{ok, err}
+	}()
+	select {
+	case r := <-done:
+		return r.ok, r.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
 }
 
 // storeFailed logs the first failure of an incident, not every request's.

@@ -1,6 +1,7 @@
 package ginjwt
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"time"
@@ -122,9 +123,9 @@ func (a *Auth) RefreshHandler() gin.HandlerFunc {
 func (a *Auth) rotate(c *gin.Context, b *Claims) *Error {
 	ctx := c.Request.Context()
 	if b.Family != "" {
-		rctx, cancel := a.storeContext(ctx)
-		revoked, err := a.store.Revoked(rctx, b.Family)
-		cancel()
+		revoked, err := a.bounded(ctx, func(ctx context.Context) (bool, error) {
+			return a.store.Revoked(ctx, b.Family)
+		})
 		if err != nil {
 			return a.storeFailed(err)
 		}
