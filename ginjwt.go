@@ -86,6 +86,9 @@ type Config struct {
 	// StoreTimeout bounds each call to a Store other than a MemoryStore;
 	// past it the request answers auth_unavailable. Default 500ms.
 	StoreTimeout time.Duration
+	// Cache keeps verified tokens, to skip the cryptography when they come
+	// back. Default off.
+	Cache CacheConfig
 	// LoadUser, when set, loads the application's user for a verified
 	// token; handlers read it with UserFrom. Returning ErrUserNotFound, or
 	// a nil user, refuses the request with user_not_found; any other
@@ -138,6 +141,7 @@ type Auth struct {
 
 	store     Store
 	storeDown atomic.Bool
+	cache     *tokenCache
 	cookies   bool // whether tokens travel in cookies, and carry a CSRF claim
 
 	validator    *jwt.Validator
@@ -184,6 +188,7 @@ func NewAuth(cfg Config) (*Auth, error) {
 	if a.store == nil {
 		a.store = NewMemoryStore(MemoryStoreConfig{Now: cfg.Now})
 	}
+	a.cache = newTokenCache(cfg.Cache)
 	a.cookies = slices.ContainsFunc(cfg.Locations, func(l Location) bool { return l.src == inCookie })
 	if a.resp, err = newResponder(cfg.Errors, cfg.Logger); err != nil {
 		return nil, err
@@ -230,6 +235,9 @@ func (a *Auth) SetKeys(signingKeyID string, keys ...Key) error {
 		return err
 	}
 	a.keys.Store(r)
+	if a.cache != nil {
+		a.cache.clear() // entries of the old set are stale; free them
+	}
 	return nil
 }
 

@@ -55,12 +55,23 @@ func (s *scratch) decode(dst *[]byte, seg string) ([]byte, error) {
 // parse verifies token and decodes its claims into claims. The order is
 // deliberate: size and syntax first, then the key and the signature, and
 // only then the claims, so that "expired" is never said of a forgery.
-func (a *Auth) parse(ctx context.Context, token string, claims Claimer) *Error {
+func (a *Auth) parse(ctx context.Context, token string, claims Claimer) (e *Error) {
 	if len(token) > a.maxTokenSize {
 		return newError(kindTokenMalformed, errTooLarge)
 	}
 	if !base64urlDotted(token) {
 		return newError(kindTokenMalformed, errCharset)
+	}
+	if a.cache != nil {
+		keys := a.keys.Load()
+		if a.cache.get(token, claims, a.now(), keys) {
+			return a.validate(claims)
+		}
+		defer func() {
+			if e == nil {
+				a.cache.add(token, claims, a.now(), keys)
+			}
+		}()
 	}
 	d1 := strings.IndexByte(token, '.')
 	d2 := d1 + 1 + strings.IndexByte(token[d1+1:], '.')
@@ -122,13 +133,20 @@ func (a *Auth) parse(ctx context.Context, token string, claims Claimer) *Error {
 			return newError(kindTokenMalformed, err)
 		}
 	}
+	claims.base().raw = token
+	return a.validate(claims)
+}
+
+// validate checks the claims of a verified token against the clock, the
+// configured issuer, audience and subject, and the claims type's own
+// Validate method.
+func (a *Auth) validate(claims Claimer) *Error {
 	if err := a.validator.Validate(claims); err != nil {
 		if e, ok := AsError(err); ok {
 			return e
 		}
 		return newError(kindInvalidClaims, err)
 	}
-	claims.base().raw = token
 	return nil
 }
 
