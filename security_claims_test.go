@@ -22,7 +22,7 @@ type namedAuth struct {
 
 // bothKeyModes returns an Auth on the test secret as a key set and one
 // on the same secret through a key function, each adjusted by edit.
-func bothKeyModes(t *testing.T, edit func(*Config)) []namedAuth {
+func bothKeyModes(t testing.TB, edit func(*Config)) []namedAuth {
 	t.Helper()
 	keyfunc := func(c *Config) {
 		c.Keys = nil

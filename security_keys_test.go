@@ -27,7 +27,7 @@ import (
 
 // publicEncodings returns the encodings of a public key an attacker may
 // try as an HMAC secret.
-func publicEncodings(t *testing.T, pub any) map[string][]byte {
+func publicEncodings(t testing.TB, pub any) map[string][]byte {
 	t.Helper()
 	pkix, err := x509.MarshalPKIXPublicKey(pub)
 	require.NoError(t, err)
@@ -66,7 +66,7 @@ func crlf(b []byte) []byte { return []byte(strings.ReplaceAll(string(b), "\n", "
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // jwkJSON encodes a public key as an RFC 7517 JWK.
-func jwkJSON(t *testing.T, pub any) []byte {
+func jwkJSON(t testing.TB, pub any) []byte {
 	t.Helper()
 	var jwk map[string]string
 	switch k := pub.(type) {
@@ -146,7 +146,7 @@ func TestKeyConfusion(t *testing.T) {
 }
 
 // recordingServer counts every request it receives.
-func recordingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+func recordingServer(t testing.TB) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -159,7 +159,7 @@ func recordingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 // selfSigned returns a DER certificate for the key of signer.
-func selfSigned(t *testing.T, key *rsa.PrivateKey) []byte {
+func selfSigned(t testing.TB, key *rsa.PrivateKey) []byte {
 	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),

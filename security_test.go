@@ -29,7 +29,7 @@ import (
 
 // attempt sends req to /p behind a's middleware in release mode, and
 // reports the reply and whether the handler ran.
-func attempt(t *testing.T, a *Auth, req *http.Request, opts ...Option) (reply, bool) {
+func attempt(t testing.TB, a *Auth, req *http.Request, opts ...Option) (reply, bool) {
 	t.Helper()
 	ran := false
 	r := gin.New()
@@ -44,7 +44,7 @@ func attempt(t *testing.T, a *Auth, req *http.Request, opts ...Option) (reply, b
 }
 
 // attemptToken sends token as a Bearer token.
-func attemptToken(t *testing.T, a *Auth, token string, opts ...Option) (reply, bool) {
+func attemptToken(t testing.TB, a *Auth, token string, opts ...Option) (reply, bool) {
 	t.Helper()
 	return attempt(t, a, get("/p", bearer(token)), opts...)
 }
@@ -52,7 +52,7 @@ func attemptToken(t *testing.T, a *Auth, token string, opts ...Option) (reply, b
 // assertRefused checks a refusal with code and its default message.
 // hidden are strings of the request (the token, a kid) that must not
 // come back in the body or the headers.
-func assertRefused(t *testing.T, res reply, ran bool, code string, hidden ...string) {
+func assertRefused(t testing.TB, res reply, ran bool, code string, hidden ...string) {
 	t.Helper()
 	k, ok := kindOf(code)
 	require.True(t, ok, "unknown code %q", code)
@@ -60,7 +60,7 @@ func assertRefused(t *testing.T, res reply, ran bool, code string, hidden ...str
 }
 
 // assertRefusedWith is assertRefused with the message given.
-func assertRefusedWith(t *testing.T, res reply, ran bool, code, msg string,
+func assertRefusedWith(t testing.TB, res reply, ran bool, code, msg string,
 	hidden ...string) {
 	t.Helper()
 	k, ok := kindOf(code)
@@ -86,7 +86,7 @@ func assertRefusedWith(t *testing.T, res reply, ran bool, code, msg string,
 }
 
 // assertAccepted checks that the handler ran for identity.
-func assertAccepted(t *testing.T, res reply, ran bool, identity string) {
+func assertAccepted(t testing.TB, res reply, ran bool, identity string) {
 	t.Helper()
 	assert.True(t, ran, "the handler did not run; body %s", res.Raw)
 	assert.Equal(t, http.StatusOK, res.Status, "body %s", res.Raw)
@@ -94,7 +94,7 @@ func assertAccepted(t *testing.T, res reply, ran bool, identity string) {
 }
 
 // hs256 signs header and payload with the test secret.
-func hs256(t *testing.T, header, payload string) string {
+func hs256(t testing.TB, header, payload string) string {
 	t.Helper()
 	return forge(t, jwt.SigningMethodHS256, testSecret, header, payload)
 }
@@ -109,7 +109,7 @@ func hmacSHA256(key []byte, header, payload string) string {
 }
 
 // parts splits a compact token into its three segments.
-func parts(t *testing.T, token string) (header, payload, sig string) {
+func parts(t testing.TB, token string) (header, payload, sig string) {
 	t.Helper()
 	p := strings.Split(token, ".")
 	require.Len(t, p, 3)
@@ -117,14 +117,14 @@ func parts(t *testing.T, token string) (header, payload, sig string) {
 }
 
 // withSig replaces a token's signature with sig.
-func withSig(t *testing.T, token string, sig []byte) string {
+func withSig(t testing.TB, token string, sig []byte) string {
 	t.Helper()
 	h, p, _ := parts(t, token)
 	return h + "." + p + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // sigOf decodes a token's signature.
-func sigOf(t *testing.T, token string) []byte {
+func sigOf(t testing.TB, token string) []byte {
 	t.Helper()
 	_, _, s := parts(t, token)
 	sig, err := base64.RawURLEncoding.DecodeString(s)
@@ -133,7 +133,7 @@ func sigOf(t *testing.T, token string) []byte {
 }
 
 // otherKey returns a key of alg that the Auth of keyFor does not hold.
-func otherKey(t *testing.T, alg string) Key {
+func otherKey(t testing.TB, alg string) Key {
 	t.Helper()
 	loadKeys()
 	switch alg[:2] {
