@@ -491,6 +491,8 @@ func TestCheckPayload(t *testing.T) {
 		{"not an object", plain, `[]`, errJSON},
 		{"null", plain, `null`, errJSON},
 		{"broken", plain, `{"sub":}`, errJSON},
+		{"broken after a date of the wrong type", plain, `{"exp":"1",`, errJSON},
+		{"broken after a date out of range", plain, `{"iat":-1 "x"}`, errJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

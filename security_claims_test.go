@@ -325,6 +325,8 @@ func TestHeaderAndPayloadShapes(t *testing.T) {
 			{"truncated", `{"sub":"alice"`, CodeTokenMalformed},
 			{"single quotes", `{'sub':'alice'}`, CodeTokenMalformed},
 			{"empty object", `{}`, CodeInvalidClaims},
+			{"broken after a date of the wrong type", `{"iat":"" x`, CodeTokenMalformed},
+			{"broken after a case-folded claim", `{"SUB":"a",]`, CodeTokenMalformed},
 			{"deep nesting", `{"sub":"alice","x":` + strings.Repeat("[", 40) +
 				strings.Repeat("]", 40) + `,` + at("exp", time.Minute) + `}`, CodeTokenMalformed},
 		}
