@@ -154,6 +154,11 @@ func TestScanObjectDepthLimit(t *testing.T) {
 	}
 }
 
+// skip calls skipValue at depth, under the header and payload limit.
+func skip(in string, start, depth int) (int, error) {
+	return skipValue([]byte(in), start, depth)
+}
+
 func TestSkipValue(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -185,7 +190,7 @@ func TestSkipValue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var end int
 			var err error
-			require.NotPanics(t, func() { end, err = skipValue([]byte(tt.in), tt.start, 1) })
+			require.NotPanics(t, func() { end, err = skip(tt.in, tt.start, 1) })
 			if tt.wantErr {
 				assert.Error(t, err)
 				return
@@ -195,12 +200,12 @@ func TestSkipValue(t *testing.T) {
 		})
 	}
 	t.Run("depth", func(t *testing.T) {
-		_, err := skipValue([]byte(`[]`), 0, maxDepth)
+		_, err := skip(`[]`, 0, maxDepth)
 		assert.Error(t, err)
-		end, err := skipValue([]byte(`[]`), 0, maxDepth-1)
+		end, err := skip(`[]`, 0, maxDepth-1)
 		assert.NoError(t, err)
 		assert.Equal(t, 2, end)
-		end, err = skipValue([]byte(`1`), 0, maxDepth)
+		end, err = skip(`1`, 0, maxDepth)
 		assert.NoError(t, err, "scalars are not nesting")
 		assert.Equal(t, 1, end)
 	})

@@ -311,3 +311,69 @@ func TestForgedClaimsAreNeverJudged(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONBodyLocation(t *testing.T) {
+	a := newAuth(t, func(c *Config) {
+		c.Locations = []Location{FromJSON()}
+		c.JSONBody.MaxBytes = 4 << 10
+	})
+	tok := access(t, a, "alice")
+	member := `"access_token":"` + tok + `"`
+	deep := strings.Repeat("[", 40) + strings.Repeat("]", 40)
+	big := `"pad":"` + strings.Repeat("x", 4<<10) + `"`
+
+	tests := []struct {
+		name, contentType, body, code string
+	}{
+		{"token alone", "application/json", `{` + member + `}`, ""},
+		{"token among other members", "application/json; charset=utf-8",
+			`{"a":[1,{"b":null}],` + member + `,"c":"d"}`, ""},
+		{"JSON subtype", "application/vnd.api+json", `{` + member + `}`, ""},
+		{"token beside deep nesting", "application/json",
+			`{` + member + `,"tree":` + deep + `}`, ""},
+		{"token beside moderate nesting", "application/json",
+			`{` + member + `,"tree":` + strings.Repeat("[", 20) +
+				strings.Repeat("]", 20) + `}`, ""},
+		{"token in a nested object", "application/json",
+			`{"data":{` + member + `}}`, CodeMissingToken},
+		{"text body", "text/plain", `{` + member + `}`, CodeMissingToken},
+		{"no content type", "", `{` + member + `}`, CodeMissingToken},
+		{"body over the limit", "application/json", `{` + member + `,` + big + `}`,
+			CodeMissingToken},
+		{"token a number", "application/json", `{"access_token":1}`, CodeTokenMalformed},
+		{"token an object", "application/json", `{"access_token":{"t":"x"}}`,
+			CodeTokenMalformed},
+		{"token twice", "application/json", `{` + member + `,` + member + `}`,
+			CodeInvalidRequest},
+		{"token null", "application/json", `{"access_token":null}`, CodeMissingToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var read string
+			ran := false
+			r := gin.New()
+			r.POST("/p", a.Middleware(), func(c *gin.Context) {
+				ran = true
+				read = readAll(t, c.Request.Body)
+				c.Status(http.StatusNoContent)
+			})
+			req := httptest.NewRequest(http.MethodPost, "/p", strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			var res reply
+			withMode(t, gin.ReleaseMode, func() { res = serve(t, r, req) })
+			if tt.code == "" {
+				assert.Equal(t, http.StatusNoContent, res.Status, res.Raw)
+				assert.Equal(t, tt.body, read, "the handler must read the body intact")
+				return
+			}
+			if tt.code == CodeMissingToken {
+				assertRefusedWith(t, res, ran, tt.code,
+					"Missing JSON body field 'access_token'", tok)
+				return
+			}
+			assertRefused(t, res, ran, tt.code, tok)
+		})
+	}
+}
