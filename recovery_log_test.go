@@ -166,3 +166,37 @@ func TestPanicLogsScrubTokensInThePath(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthRecoveryMasksItsOwnLocations(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	a := newAuth(t, func(c *Config) {
+		c.Locations = []Location{FromHeader("X-Api-Token", ""), FromQuery("t")}
+		c.Logger = logger
+	})
+	tok := access(t, a, "alice")
+	r := gin.New()
+	r.Use(a.Recovery())
+	r.GET("/p", a.Middleware(), func(*gin.Context) { panic(errors.New("boom")) })
+
+	tests := []struct {
+		name, want string
+		req        *http.Request
+	}{
+		{"header", `"X-Api-Token":"[masked]"`, func() *http.Request {
+			req := get("/p", "")
+			req.Header.Set("X-Api-Token", tok)
+			return req
+		}()},
+		{"query parameter", `t=masked`, get("/p?t="+tok, "")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf.Reset()
+			withMode(t, gin.ReleaseMode, func() { serve(t, r, tt.req) })
+			require.Contains(t, buf.String(), "boom")
+			assert.Contains(t, buf.String(), tt.want)
+			assert.False(t, strings.Contains(buf.String(), tok), "the log holds the token")
+		})
+	}
+}
