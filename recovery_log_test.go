@@ -71,20 +71,21 @@ func TestPanicLogsHoldNoCredentials(t *testing.T) {
 				var res reply
 				withMode(t, gin.ReleaseMode, func() { res = serve(t, r, req) })
 				assert.Equal(t, http.StatusInternalServerError, res.Status)
-				assert.JSONEq(t, `{"error":"internal_error","msg":"Internal Server Error"}`,
-					res.Raw)
+				assert.JSONEq(t,
+					`{"error":"internal_error","msg":"Internal Server Error"}`, res.Raw)
 
 				log := buf.String()
 				require.NotEmpty(t, log)
 				var entry map[string]any
-				require.NoError(t, json.Unmarshal([]byte(strings.SplitN(log, "\n", 2)[0]),
-					&entry), "log %s", log)
+				first, _, _ := strings.Cut(log, "\n")
+				require.NoError(t, json.Unmarshal([]byte(first), &entry), "log %s", log)
 				assert.Contains(t, entry["stack"], "goroutine", "the log has no stack")
 				assert.Contains(t, log, "/p")
 				assert.Contains(t, log, "page=2", "unmasked query parameters are kept")
 				assert.Contains(t, log, `"Cookie":"[masked]"`)
 				for _, secret := range secrets {
-					assert.False(t, strings.Contains(log, secret), "the log holds %q", secret)
+					assert.False(t, strings.Contains(log, secret),
+						"the log holds %q", secret)
 				}
 			})
 		}

@@ -50,7 +50,8 @@ type claimCase struct {
 
 // runClaimCases signs each case's payload and checks the answer of every
 // Auth of auths.
-func runClaimCases(t *testing.T, auths []namedAuth, cases []claimCase, opts ...Option) {
+func runClaimCases(t *testing.T, auths []namedAuth, cases []claimCase,
+	opts ...Option) {
 	t.Helper()
 	for _, au := range auths {
 		for _, tt := range cases {
@@ -88,6 +89,7 @@ func TestExpiry(t *testing.T) {
 	strict := bothKeyModes(t, nil)
 	lenient := bothKeyModes(t, func(c *Config) { c.Leeway = 30 * time.Second })
 	expired, claims := CodeTokenExpired, CodeInvalidClaims
+	soon := unix(testNow.Add(time.Minute))
 
 	runClaimCases(t, strict, []claimCase{
 		{"exp in a minute", claimsAt(at("exp", time.Minute)), ""},
@@ -97,18 +99,18 @@ func TestExpiry(t *testing.T) {
 		{"exp long ago", claimsAt(`"exp":1`), expired},
 		{"exp zero", claimsAt(`"exp":0`), expired},
 		{"exp negative zero", claimsAt(`"exp":-0`), expired},
-		{"exp with a fraction", claimsAt(`"exp":` + unix(testNow.Add(time.Minute)) + `.5`), ""},
+		{"exp with a fraction", claimsAt(`"exp":` + soon + `.5`), ""},
 		{"exp as an exponent", claimsAt(`"exp":1e3`), expired},
 		{"exp in year 9999", claimsAt(`"exp":253402300799`), ""},
 		{"exp after year 9999", claimsAt(`"exp":253402300800`), claims},
 		{"exp missing", claimsAt(), claims},
 		{"exp null", claimsAt(`"exp":null`), claims},
-		{"exp as a string", claimsAt(`"exp":"` + unix(testNow.Add(time.Minute)) + `"`), claims},
+		{"exp as a string", claimsAt(`"exp":"` + soon + `"`), claims},
 		{"exp as a word", claimsAt(`"exp":"tomorrow"`), claims},
 		{"exp true", claimsAt(`"exp":true`), claims},
 		{"exp false", claimsAt(`"exp":false`), claims},
 		{"exp an object", claimsAt(`"exp":{"$date":1}`), claims},
-		{"exp an array", claimsAt(`"exp":[` + unix(testNow.Add(time.Minute)) + `]`), claims},
+		{"exp an array", claimsAt(`"exp":[` + soon + `]`), claims},
 		{"exp 1e300", claimsAt(`"exp":1e300`), claims},
 		{"exp 1e400", claimsAt(`"exp":1e400`), claims},
 		{"exp beyond int64", claimsAt(`"exp":99999999999999999999`), claims},
@@ -160,7 +162,9 @@ func TestIssuerAudienceSubject(t *testing.T) {
 	exp := at("exp", time.Minute)
 	bad := CodeInvalidClaims
 	issuer := bothKeyModes(t, func(c *Config) { c.Issuer = "https://issuer.test" })
-	audience := bothKeyModes(t, func(c *Config) { c.Audience = []string{"api", "admin"} })
+	audience := bothKeyModes(t, func(c *Config) {
+		c.Audience = []string{"api", "admin"}
+	})
 	subject := bothKeyModes(t, func(c *Config) { c.Subject = "alice" })
 
 	runClaimCases(t, issuer, []claimCase{
@@ -294,14 +298,16 @@ func TestDuplicateAndCaseCollidingClaims(t *testing.T) {
 		{"sub twice, same value", `{"sub":"alice","sub":"alice",` + exp + `}`, bad},
 		{"exp twice", `{"sub":"alice",` + past + `,` + later + `}`, bad},
 		{"exp twice, same value", `{"sub":"alice",` + exp + `,` + exp + `}`, bad},
-		{"type twice", `{"sub":"alice","type":"refresh","type":"access",` + exp + `}`, bad},
+		{"type twice", `{"sub":"alice","type":"refresh","type":"access",` + exp + `}`,
+			bad},
 		{"escaped sub after sub", `{"sub":"alice","s\u0075b":"admin",` + exp + `}`, bad},
 		{"escaped exp after exp", `{"sub":"alice",` + exp + `,"\u0065xp":1}`, bad},
-		{"unknown claim twice", `{"sub":"alice","role":"user","role":"admin",` + exp + `}`, bad},
+		{"unknown claim twice", `{"sub":"alice","role":"a","role":"b",` + exp + `}`, bad},
 		{"sub and SUB", `{"sub":"alice","SUB":"admin",` + exp + `}`, bad},
 		{"SUB before sub", `{"SUB":"admin","sub":"alice",` + exp + `}`, bad},
 		{"Sub alone", `{"Sub":"alice",` + exp + `}`, bad},
-		{"EXP alone", `{"sub":"alice","EXP":` + unix(testNow.Add(time.Hour)) + `}`, bad},
+		{"EXP alone", `{"sub":"alice","EXP":` + unix(testNow.Add(time.Hour)) + `}`,
+			bad},
 		{"Exp and exp", `{"sub":"alice","Exp":1,` + exp + `}`, bad},
 		{"Type alone", `{"sub":"alice","Type":"refresh",` + exp + `}`, bad},
 		{"sub with a long s", `{"\u017fub":"admin","sub":"alice",` + exp + `}`, bad},

@@ -1,6 +1,7 @@
 package ginjwt
 
 import (
+	"crypto/rsa"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -140,7 +141,8 @@ func TestQueryTokensAreOffByDefault(t *testing.T) {
 	})
 	t.Run("the Authorization header then counts as none", func(t *testing.T) {
 		res, ran := attempt(t, q, get("/p", bearer(tok)))
-		assertRefusedWith(t, res, ran, CodeMissingToken, "Missing query parameter 'jwt'", tok)
+		assertRefusedWith(t, res, ran, CodeMissingToken,
+			"Missing query parameter 'jwt'", tok)
 	})
 }
 
@@ -191,31 +193,37 @@ func TestRefusalsAreNotAnOracle(t *testing.T) {
 	earlyClaims := `{"sub":"alice","iss":"iss",` + at("nbf", time.Hour) + `,` +
 		at("exp", 2*time.Hour) + `}`
 	foreignClaims := `{"sub":"alice","iss":"other",` + at("exp", time.Minute) + `}`
-	k1 := `{"alg":"HS256","kid":"k1"}`
+	hdr := func(alg, kid string) string {
+		return `{"alg":"` + alg + `","kid":"` + kid + `"}`
+	}
+	k1 := hdr("HS256", "k1")
 	guess := []byte(strings.Repeat("g", 64))
+	rsaPEM := publicEncodings(t, &rsaKey.PublicKey)["PEM PKIX"]
 
 	valid := hmacSHA256(s1, k1, good)
 	sig := sigOf(t, valid)
 	sig[0] ^= 1
+	crit := `{"alg":"HS256","kid":"k1","crit":["x"]}`
+	rs256 := func(key *rsa.PrivateKey) string {
+		return forge(t, jwt.SigningMethodRS256, key, hdr("RS256", "k3"), good)
+	}
 	tokens := map[string]string{
-		"bad signature":           withSig(t, valid, sig),
-		"signed by a guessed key": hmacSHA256(guess, k1, good),
-		"unknown kid":             hmacSHA256(s1, `{"alg":"HS256","kid":"k9"}`, good),
-		"kid of the wrong type":   hmacSHA256(s1, `{"alg":"HS256","kid":9}`, good),
-		"no kid":                  hmacSHA256(s1, `{"alg":"HS256"}`, good),
-		"alg of another key":      hmacSHA256(s1, `{"alg":"HS256","kid":"k2"}`, good),
-		"alg none":                segment(`{"alg":"none","kid":"k1"}`) + "." + segment(good) + ".",
-		"unsupported alg":         hmacSHA256(s1, `{"alg":"HS999","kid":"k1"}`, good),
-		"HS256 on an RSA key": hmacSHA256(publicEncodings(t, &rsaKey.PublicKey)["PEM PKIX"],
-			`{"alg":"HS256","kid":"k3"}`, good),
-		"RS256 by another RSA key": forge(t, jwt.SigningMethodRS256, rsaKey2,
-			`{"alg":"RS256","kid":"k3"}`, good),
-		"unknown crit":                 hmacSHA256(s1, `{"alg":"HS256","kid":"k1","crit":["x"]}`, good),
-		"expired, bad signature":       hmacSHA256(guess, k1, expiredClaims),
-		"expired, unknown kid":         hmacSHA256(s1, `{"alg":"HS256","kid":"k9"}`, expiredClaims),
-		"not yet valid, bad signature": hmacSHA256(guess, k1, earlyClaims),
-		"wrong issuer, bad signature":  hmacSHA256(guess, k1, foreignClaims),
-		"no exp, bad signature":        hmacSHA256(guess, k1, `{"sub":"alice"}`),
+		"bad signature":            withSig(t, valid, sig),
+		"signed by a guessed key":  hmacSHA256(guess, k1, good),
+		"unknown kid":              hmacSHA256(s1, hdr("HS256", "k9"), good),
+		"kid of the wrong type":    hmacSHA256(s1, `{"alg":"HS256","kid":9}`, good),
+		"no kid":                   hmacSHA256(s1, `{"alg":"HS256"}`, good),
+		"alg of another key":       hmacSHA256(s1, hdr("HS256", "k2"), good),
+		"alg none":                 segment(hdr("none", "k1")) + "." + segment(good) + ".",
+		"unsupported alg":          hmacSHA256(s1, hdr("HS999", "k1"), good),
+		"HS256 on an RSA key":      hmacSHA256(rsaPEM, hdr("HS256", "k3"), good),
+		"RS256 by another key":     rs256(rsaKey2),
+		"unknown crit":             hmacSHA256(s1, crit, good),
+		"expired, bad signature":   hmacSHA256(guess, k1, expiredClaims),
+		"expired, unknown kid":     hmacSHA256(s1, hdr("HS256", "k9"), expiredClaims),
+		"early, bad signature":     hmacSHA256(guess, k1, earlyClaims),
+		"wrong iss, bad signature": hmacSHA256(guess, k1, foreignClaims),
+		"no exp, bad signature":    hmacSHA256(guess, k1, `{"sub":"alice"}`),
 		"wrong claim type, bad signature": hmacSHA256(guess, k1,
 			`{"sub":1,`+at("exp", -time.Hour)+`}`),
 	}
@@ -264,10 +272,11 @@ func TestModesAgreeOnRefusals(t *testing.T) {
 	r := protected(a)
 	for name, token := range tokens {
 		t.Run(name, func(t *testing.T) {
-			var release, test, debug reply
-			withMode(t, gin.ReleaseMode, func() { release = serve(t, r, get("/p", bearer(token))) })
-			withMode(t, gin.TestMode, func() { test = serve(t, r, get("/p", bearer(token))) })
-			withMode(t, gin.DebugMode, func() { debug = serve(t, r, get("/p", bearer(token))) })
+			in := func(mode string) (res reply) {
+				withMode(t, mode, func() { res = serve(t, r, get("/p", bearer(token))) })
+				return res
+			}
+			release, test, debug := in(gin.ReleaseMode), in(gin.TestMode), in(gin.DebugMode)
 
 			assert.Equal(t, refusalOf(release), refusalOf(test))
 			assert.Equal(t, release.Status, debug.Status)
