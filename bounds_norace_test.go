@@ -1,0 +1,6 @@
+//go:build !race
+
+package ginjwt
+
+// underRace is true when the race detector runs.
+const underRace = false
