@@ -47,7 +47,7 @@ func assertRefusalAllocs(t *testing.T, r http.Handler, req *http.Request) {
 		r.ServeHTTP(w, req)
 	})
 	assert.Equal(t, http.StatusUnauthorized, w.status)
-	if underRace {
+	if raceEnabled {
 		return
 	}
 	assert.LessOrEqual(t, allocs, float64(maxRefusalAllocs))

@@ -227,7 +227,7 @@ func (l *locator) fromJSON(r *http.Request) (string, *Error) {
 	var token string
 	var found bool
 	var bad *Error
-	err = scanObject(buf, func(key, value []byte, escaped bool) error {
+	err = scanObjectWithin(buf, maxBodyDepth, func(key, value []byte, escaped bool) error {
 		if !escaped && string(key) != l.name || escaped && unescape(key) != l.name {
 			return nil
 		}

@@ -18,11 +18,22 @@ var errJSON = errors.New("ginjwt: invalid JSON")
 // size long before this matters for memory; it bounds recursion.
 const maxDepth = 32
 
+// maxBodyDepth bounds nesting in a request body searched for a token. It
+// is encoding/json's own limit, so that a body the handler can decode
+// never loses its token to the scanner.
+const maxBodyDepth = 10000
+
 // scanObject calls member for each member of the JSON object in data, in
 // order, with the raw key (without quotes; escaped reports whether it
 // holds escapes) and the raw value. It checks the syntax of the whole
-// document, which must be one object.
+// document, which must be one object nested no deeper than maxDepth.
 func scanObject(data []byte, member func(key, value []byte, escaped bool) error) error {
+	return scanObjectWithin(data, maxDepth, member)
+}
+
+// scanObjectWithin is scanObject with nesting bounded by limit.
+func scanObjectWithin(data []byte, limit int,
+	member func(key, value []byte, escaped bool) error) error {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return errJSON
@@ -45,7 +56,7 @@ func scanObject(data []byte, member func(key, value []byte, escaped bool) error)
 			return errJSON
 		}
 		start := skipSpace(data, i+1)
-		if i, err = skipValue(data, start, 1); err != nil {
+		if i, err = skipValue(data, start, 1, limit); err != nil {
 			return err
 		}
 		if err = member(key, data[start:i], escaped); err != nil {
@@ -85,8 +96,9 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// skipValue returns the index just past the value starting at i.
-func skipValue(data []byte, i, depth int) (int, error) {
+// skipValue returns the index just past the value starting at i, at
+// nesting depth, refusing composites nested to limit.
+func skipValue(data []byte, i, depth, limit int) (int, error) {
 	if i >= len(data) {
 		return i, errJSON
 	}
@@ -95,10 +107,10 @@ func skipValue(data []byte, i, depth int) (int, error) {
 		end, _, err := scanString(data, i)
 		return end, err
 	case c == '{' || c == '[':
-		if depth >= maxDepth {
+		if depth >= limit {
 			return i, errJSON
 		}
-		return skipComposite(data, i, depth+1)
+		return skipComposite(data, i, depth+1, limit)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return scanNumber(data, i)
 	case c == 't':
@@ -112,7 +124,7 @@ func skipValue(data []byte, i, depth int) (int, error) {
 }
 
 // skipComposite skips an object or an array starting at i.
-func skipComposite(data []byte, i, depth int) (int, error) {
+func skipComposite(data []byte, i, depth, limit int) (int, error) {
 	closing, isObject := byte(']'), data[i] == '{'
 	if isObject {
 		closing = '}'
@@ -136,7 +148,7 @@ func skipComposite(data []byte, i, depth int) (int, error) {
 			}
 			i = skipSpace(data, i+1)
 		}
-		if i, err = skipValue(data, i, depth); err != nil {
+		if i, err = skipValue(data, i, depth, limit); err != nil {
 			return i, err
 		}
 		i = skipSpace(data, i)
@@ -251,7 +263,10 @@ const maxNumericDate = 253402300799
 // numericDate parses a JSON number as whole seconds since the epoch. It
 // refuses anything but a number between 0 and maxNumericDate.
 func numericDate(b []byte) (int64, error) {
-	if end, err := scanNumber(b, 0); len(b) == 0 || err != nil || end != len(b) {
+	if len(b) == 0 {
+		return 0, errJSON // scanNumber reads b[0]
+	}
+	if end, err := scanNumber(b, 0); err != nil || end != len(b) {
 		return 0, errJSON
 	}
 	// The common case, an integer or a decimal fraction of a modest size,

@@ -156,7 +156,7 @@ func TestScanObjectDepthLimit(t *testing.T) {
 
 // skip calls skipValue at depth, under the header and payload limit.
 func skip(in string, start, depth int) (int, error) {
-	return skipValue([]byte(in), start, depth)
+	return skipValue([]byte(in), start, depth, maxDepth)
 }
 
 func TestSkipValue(t *testing.T) {

@@ -158,7 +158,7 @@ func (rec *recoverer) request(r *http.Request) []any {
 	}
 	return []any{
 		"method", r.Method,
-		"path", r.URL.Path,
+		"path", scrub(r.URL.Path),
 		"query", rec.query(r.URL.Query()),
 		slog.Group("headers", headers...),
 	}

@@ -293,5 +293,5 @@ func isTokenChar(c byte) bool {
 // written: nothing more can be sent.
 func (r *responder) logLate(c *gin.Context, e *Error) {
 	logger(r.log).Warn("ginjwt: authentication error after the response was written",
-		"code", e.Code, "method", c.Request.Method, "path", c.Request.URL.Path)
+		"code", e.Code, "method", c.Request.Method, "path", scrub(c.Request.URL.Path))
 }

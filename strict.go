@@ -187,8 +187,9 @@ func (f *claimFields) checkPayload(data []byte) error {
 	var seen uint64
 	var others [16][]byte
 	var more map[string]struct{}
+	var dateErr error // reported only if the whole payload is JSON
 	n := 0
-	return scanObject(data, func(key, value []byte, escaped bool) error {
+	err := scanObject(data, func(key, value []byte, escaped bool) error {
 		if escaped {
 			var name string
 			if err := json.Unmarshal(quoted(key), &name); err != nil {
@@ -207,7 +208,7 @@ func (f *claimFields) checkPayload(data []byte) error {
 			seen |= 1 << i
 			if field.date && string(value) != "null" {
 				if _, err := numericDate(value); err != nil {
-					return errDateType
+					dateErr = errDateType
 				}
 			}
 			return nil
@@ -233,6 +234,10 @@ func (f *claimFields) checkPayload(data []byte) error {
 		n++
 		return nil
 	})
+	if err == nil {
+		err = dateErr
+	}
+	return err
 }
 
 // lookup finds the field a name would decode into.

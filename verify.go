@@ -98,12 +98,15 @@ func (a *Auth) parse(ctx context.Context, token string, claims Claimer) (e *Erro
 
 	// Signature.
 	var payload []byte
+	var decodeErr error // of the claims, judged once the signature verified
 	if a.dynamicKeys {
 		if payload, err = s.decode(&s.payload, token[d1+1:d2]); err != nil {
 			return newError(kindTokenMalformed, err)
 		}
-		if e := a.verifyKeyfunc(ctx, token, &h, hb, payload, sig, claims); e != nil {
-			return e
+		var failed *Error
+		decodeErr, failed = a.verifyKeyfunc(ctx, token, &h, hb, payload, sig, claims)
+		if failed != nil {
+			return failed
 		}
 	} else {
 		v := a.keys.Load().lookup(&h)
@@ -128,10 +131,13 @@ func (a *Auth) parse(ctx context.Context, token string, claims Claimer) (e *Erro
 		}
 		return newError(kindTokenMalformed, err)
 	}
-	if a.keyfunc == nil {
-		if err := json.Unmarshal(payload, claims); err != nil {
-			return newError(kindTokenMalformed, err)
-		}
+	if !a.dynamicKeys {
+		decodeErr = json.Unmarshal(payload, claims)
+	}
+	if decodeErr != nil {
+		// checkPayload found well-formed JSON, so a claim has a value its
+		// type can not hold, such as "sub": 1 or "type": true.
+		return newError(kindInvalidClaims, decodeErr)
 	}
 	claims.base().raw = token
 	return a.validate(claims)
@@ -163,28 +169,29 @@ func headerError(err error) *Error {
 // verifyKeyfunc verifies a token with the configured key function. Like
 // golang-jwt's parser, it hands the function a token whose header and
 // claims are decoded, after checking the algorithm against the allow-list.
+// Unlike it, a payload that does not decode is reported (as decodeErr)
+// only once the signature verified, as with a key set: a forged token is
+// never told what is wrong with its claims.
 func (a *Auth) verifyKeyfunc(ctx context.Context, token string, h *header,
-	hb, payload, sig []byte, claims Claimer) *Error {
+	hb, payload, sig []byte, claims Claimer) (decodeErr error, e *Error) {
 	m := a.algorithms[string(h.alg)]
 	if m == nil {
-		return newError(kindTokenInvalid, errAlgorithm)
+		return nil, newError(kindTokenInvalid, errAlgorithm)
 	}
 	t := &jwt.Token{Raw: token, Method: m, Claims: claims}
 	if err := json.Unmarshal(hb, &t.Header); err != nil {
-		return newError(kindTokenMalformed, err)
+		return nil, newError(kindTokenMalformed, err)
 	}
-	if err := json.Unmarshal(payload, claims); err != nil {
-		return newError(kindTokenMalformed, err)
-	}
+	decodeErr = json.Unmarshal(payload, claims)
 	t.Signature = append([]byte(nil), sig...)
 	key, err := a.callKeyfunc(ctx, t)
 	if err != nil {
 		if errors.Is(err, ErrAuthUnavailable) ||
 			errors.Is(err, context.DeadlineExceeded) ||
 			errors.Is(err, context.Canceled) {
-			return newError(kindAuthUnavailable, err)
+			return nil, newError(kindAuthUnavailable, err)
 		}
-		return newError(kindTokenInvalid, err)
+		return nil, newError(kindTokenInvalid, err)
 	}
 	keys := []any{key}
 	if set, ok := key.(jwt.VerificationKeySet); ok {
@@ -200,10 +207,10 @@ func (a *Auth) verifyKeyfunc(ctx context.Context, token string, h *header,
 			continue
 		}
 		if err = m.Verify(signingInput, t.Signature, k); err == nil {
-			return nil
+			return decodeErr, nil
 		}
 	}
-	return newError(kindTokenInvalid, err)
+	return nil, newError(kindTokenInvalid, err)
 }
 
 // callKeyfunc asks the key function for the token's key, within
