@@ -26,6 +26,13 @@
 // request's deadline and capped by HTTPTimeout; requests that arrive while
 // the interval has not passed do not wait for a fetch. Past the deadline
 // the request answers 503.
+//
+// NOTE: the rate limit also holds back keys: a second new kid within
+// UnknownKIDInterval of the last such fetch is refused with 401 until the
+// interval has passed or the background refresh has run, and after an
+// outage the first fetch on a request's behalf waits for the interval
+// too. Providers that publish a key before signing with it, as they
+// should, never meet the first case.
 package jwks
 
 import (
