@@ -31,7 +31,8 @@ type Config struct {
 	// Algorithms.
 	Keyfunc jwt.Keyfunc
 	// KeySource supplies verification keys under a deadline of KeyTimeout,
-	// such as a JWKS client from MicahParks/keyfunc. Requires Algorithms.
+	// such as jwks.Source from github.com/ginjwt/ginjwt/jwks, which reads
+	// a JWKS endpoint. Requires Algorithms.
 	KeySource KeySource
 	// Algorithms is the allow-list of "alg" values for Keyfunc and
 	// KeySource, such as []string{"RS256"}. Required with them; not used
@@ -121,8 +122,10 @@ type Config struct {
 const NoExpiry time.Duration = -1
 
 // KeySource supplies keys for a token under a context, which carries the
-// KeyTimeout deadline. keyfunc.Keyfunc from MicahParks/keyfunc/v3
-// implements it.
+// KeyTimeout deadline; the key function must return once it is done. An
+// error that wraps ErrAuthUnavailable (the source cannot be reached)
+// answers 503 auth_unavailable, any other error 401 token_invalid.
+// jwks.Source from github.com/ginjwt/ginjwt/jwks implements it.
 type KeySource interface {
 	KeyfuncCtx(ctx context.Context) jwt.Keyfunc
 }
