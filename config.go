@@ -37,34 +37,11 @@ type JSONBodyConfig struct {
 // setDefaults fills in defaults and validates everything but the keys,
 // the claims type and the error responses, which have their own checks.
 func (c *Config) setDefaults() error {
-	sources := 0
-	for _, set := range []bool{c.Keys != nil, c.Keyfunc != nil, c.KeySource != nil} {
-		if set {
-			sources++
-		}
+	if err := c.checkKeySource(); err != nil {
+		return err
 	}
-	if sources != 1 {
-		return errors.New("ginjwt: set exactly one of Keys, Keyfunc and KeySource")
-	}
-	if c.Keys == nil && len(c.Algorithms) == 0 {
-		return errors.New("ginjwt: a key function needs an Algorithms allow-list")
-	}
-	if c.Keys != nil && c.Algorithms != nil {
-		return errors.New("ginjwt: Algorithms is for key functions; each Key has its own")
-	}
-	if c.Keys == nil && c.SigningKeyID != "" {
-		return errors.New("ginjwt: SigningKeyID needs Keys")
-	}
-	if c.Leeway < 0 || c.KeyTimeout < 0 || c.StoreTimeout < 0 || c.MaxTokenSize < 0 {
-		return errors.New("ginjwt: Leeway, KeyTimeout, StoreTimeout and MaxTokenSize cannot be negative")
-	}
-	if c.MaxTokenSize > maxMaxTokenSize {
-		return fmt.Errorf("ginjwt: MaxTokenSize above %d bytes", maxMaxTokenSize)
-	}
-	for _, aud := range c.Audience {
-		if aud == "" {
-			return errors.New("ginjwt: empty Audience value")
-		}
+	if err := c.checkLimits(); err != nil {
+		return err
 	}
 	if err := c.setLifetimes(); err != nil {
 		return err
@@ -91,6 +68,45 @@ func (c *Config) setDefaults() error {
 		return err
 	}
 	return checkLocations(c.Locations)
+}
+
+// checkKeySource requires exactly one source of keys, with an algorithm
+// allow-list for key functions.
+func (c *Config) checkKeySource() error {
+	sources := 0
+	for _, set := range []bool{c.Keys != nil, c.Keyfunc != nil, c.KeySource != nil} {
+		if set {
+			sources++
+		}
+	}
+	switch {
+	case sources != 1:
+		return errors.New("ginjwt: set exactly one of Keys, Keyfunc and KeySource")
+	case c.Keys == nil && len(c.Algorithms) == 0:
+		return errors.New("ginjwt: a key function needs an Algorithms allow-list")
+	case c.Keys != nil && c.Algorithms != nil:
+		return errors.New("ginjwt: Algorithms is for key functions; each Key has its own")
+	case c.Keys == nil && c.SigningKeyID != "":
+		return errors.New("ginjwt: SigningKeyID needs Keys")
+	}
+	return nil
+}
+
+// checkLimits refuses durations and sizes that make no sense.
+func (c *Config) checkLimits() error {
+	if c.Leeway < 0 || c.KeyTimeout < 0 || c.StoreTimeout < 0 || c.MaxTokenSize < 0 {
+		return errors.New("ginjwt: Leeway, KeyTimeout, StoreTimeout and " +
+			"MaxTokenSize cannot be negative")
+	}
+	if c.MaxTokenSize > maxMaxTokenSize {
+		return fmt.Errorf("ginjwt: MaxTokenSize above %d bytes", maxMaxTokenSize)
+	}
+	for _, aud := range c.Audience {
+		if aud == "" {
+			return errors.New("ginjwt: empty Audience value")
+		}
+	}
+	return nil
 }
 
 func (c *Config) setLifetimes() error {

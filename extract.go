@@ -2,7 +2,6 @@ package ginjwt
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -228,7 +227,7 @@ func (l *locator) fromJSON(r *http.Request) (string, *Error) {
 	var found bool
 	var bad *Error
 	err = scanObjectWithin(buf, maxBodyDepth, func(key, value []byte, escaped bool) error {
-		if !escaped && string(key) != l.name || escaped && unescape(key) != l.name {
+		if name, err := memberName(key, escaped); err != nil || string(name) != l.name {
 			return nil
 		}
 		if found {
@@ -262,12 +261,4 @@ type readCloser struct {
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-}
-
-func unescape(key []byte) string {
-	var s string
-	if json.Unmarshal(quoted(key), &s) != nil {
-		return ""
-	}
-	return s
 }

@@ -45,14 +45,9 @@ func readHeader(data []byte) (header, error) {
 	var h header
 	var seenAlg bool
 	err := scanObject(data, func(key, value []byte, escaped bool) error {
-		if escaped {
-			// The names below never need escapes; an escaped one is
-			// read properly, not guessed at.
-			var name string
-			if err := json.Unmarshal(quoted(key), &name); err != nil {
-				return errJSON
-			}
-			key = []byte(name)
+		key, err := memberName(key, escaped)
+		if err != nil {
+			return err
 		}
 		switch string(key) {
 		case "alg":
@@ -185,59 +180,84 @@ const maxNameLen = 64
 // claims type only in case, NumericDate claims as JSON numbers.
 func (f *claimFields) checkPayload(data []byte) error {
 	var seen uint64
-	var others [16][]byte
-	var more map[string]struct{}
+	var others nameSet
 	var dateErr error // reported only if the whole payload is JSON
-	n := 0
 	err := scanObject(data, func(key, value []byte, escaped bool) error {
-		if escaped {
-			var name string
-			if err := json.Unmarshal(quoted(key), &name); err != nil {
-				return errJSON
-			}
-			key = []byte(name)
+		key, err := memberName(key, escaped)
+		if err != nil {
+			return err
 		}
-		if i, ok := f.lookup(key); ok {
-			field := f.list[i]
-			if string(key) != field.name {
-				return errCaseFold
-			}
-			if seen&(1<<i) != 0 {
+		i, known := f.lookup(key)
+		if !known {
+			// A claim the type does not know: encoding/json skips it,
+			// but duplicates are refused all the same.
+			if !others.add(key) {
 				return errDuplicate
-			}
-			seen |= 1 << i
-			if field.date && string(value) != "null" {
-				if _, err := numericDate(value); err != nil {
-					dateErr = errDateType
-				}
 			}
 			return nil
 		}
-		// A claim the type does not know: encoding/json skips it, but
-		// duplicates are refused all the same.
-		for _, o := range others[:min(n, len(others))] {
-			if bytes.Equal(o, key) {
-				return errDuplicate
-			}
-		}
-		if _, dup := more[string(key)]; dup {
+		field := f.list[i]
+		switch {
+		case string(key) != field.name:
+			return errCaseFold
+		case seen&(1<<i) != 0:
 			return errDuplicate
 		}
-		if n < len(others) {
-			others[n] = key
-		} else {
-			if more == nil {
-				more = make(map[string]struct{})
+		seen |= 1 << i
+		if field.date && string(value) != "null" {
+			if _, err := numericDate(value); err != nil {
+				dateErr = errDateType
 			}
-			more[string(key)] = struct{}{}
 		}
-		n++
 		return nil
 	})
 	if err == nil {
 		err = dateErr
 	}
 	return err
+}
+
+// nameSet remembers member names to find duplicates, on the stack for the
+// first few.
+type nameSet struct {
+	few  [16][]byte
+	n    int
+	more map[string]struct{}
+}
+
+// add adds name and reports whether it was new.
+func (s *nameSet) add(name []byte) bool {
+	for _, o := range s.few[:s.n] {
+		if bytes.Equal(o, name) {
+			return false
+		}
+	}
+	if _, dup := s.more[string(name)]; dup {
+		return false
+	}
+	if s.n < len(s.few) {
+		s.few[s.n] = name
+		s.n++
+		return true
+	}
+	if s.more == nil {
+		s.more = make(map[string]struct{})
+	}
+	s.more[string(name)] = struct{}{}
+	return true
+}
+
+// memberName returns a member name as the JSON decoder sees it: escapes
+// are rare in names, and read properly when present.
+func memberName(key []byte, escaped bool) ([]byte, error) {
+	if !escaped {
+		return key, nil
+	}
+	var name string
+	if err := json.Unmarshal(quoted(key), &name); err != nil {
+		return nil, errJSON
+	}
+	return []byte(name), nil
 }
 
 // lookup finds the field a name would decode into.

@@ -62,23 +62,26 @@ func (a *Auth) parse(ctx context.Context, token string, claims Claimer) (e *Erro
 	if !base64urlDotted(token) {
 		return newError(kindTokenMalformed, errCharset)
 	}
-	if a.cache != nil {
-		keys := a.keys.Load()
-		if a.cache.get(token, claims, a.now(), keys) {
-			return a.validate(claims)
-		}
-		defer func() {
-			if e == nil {
-				a.cache.add(token, claims, a.now(), keys)
-			}
-		}()
+	if a.cache == nil {
+		return a.verify(ctx, token, claims)
 	}
+	keys := a.keys.Load()
+	if a.cache.get(token, claims, a.now(), keys) {
+		return a.validate(claims)
+	}
+	if e = a.verify(ctx, token, claims); e == nil {
+		a.cache.add(token, claims, a.now(), keys)
+	}
+	return e
+}
+
+// verify is parse past the size and charset checks, without the cache.
+func (a *Auth) verify(ctx context.Context, token string, claims Claimer) *Error {
 	d1 := strings.IndexByte(token, '.')
 	d2 := d1 + 1 + strings.IndexByte(token[d1+1:], '.')
 	if d1 < 0 || d2 <= d1 || strings.IndexByte(token[d2+1:], '.') >= 0 {
 		return newError(kindTokenMalformed, errSegments)
 	}
-
 	s := a.scratch.Get().(*scratch)
 	defer a.scratch.Put(s)
 
@@ -99,32 +102,47 @@ func (a *Auth) parse(ctx context.Context, token string, claims Claimer) (e *Erro
 	// Signature.
 	var payload []byte
 	var decodeErr error // of the claims, judged once the signature verified
+	var failed *Error
 	if a.dynamicKeys {
 		if payload, err = s.decode(&s.payload, token[d1+1:d2]); err != nil {
 			return newError(kindTokenMalformed, err)
 		}
-		var failed *Error
 		decodeErr, failed = a.verifyKeyfunc(ctx, token, &h, hb, payload, sig, claims)
-		if failed != nil {
-			return failed
-		}
 	} else {
-		v := a.keys.Load().lookup(&h)
-		if v == nil {
-			return newError(kindTokenInvalid, errUnknownKey)
-		}
-		if string(h.alg) != v.alg {
-			return newError(kindTokenInvalid, errAlgorithm)
-		}
-		if err := v.verify(token[:d2], sig); err != nil {
-			return newError(kindTokenInvalid, err)
-		}
-		if payload, err = s.decode(&s.payload, token[d1+1:d2]); err != nil {
-			return newError(kindTokenMalformed, err)
-		}
+		payload, failed = a.verifyKeys(s, token, d1, d2, &h, sig)
 	}
+	if failed != nil {
+		return failed
+	}
+	return a.readClaims(token, payload, decodeErr, claims)
+}
 
-	// Claims.
+// verifyKeys verifies the signature with the key set and returns the
+// decoded payload.
+func (a *Auth) verifyKeys(s *scratch, token string, d1, d2 int, h *header,
+	sig []byte) ([]byte, *Error) {
+	v := a.keys.Load().lookup(h)
+	if v == nil {
+		return nil, newError(kindTokenInvalid, errUnknownKey)
+	}
+	if string(h.alg) != v.alg {
+		return nil, newError(kindTokenInvalid, errAlgorithm)
+	}
+	if err := v.verify(token[:d2], sig); err != nil {
+		return nil, newError(kindTokenInvalid, err)
+	}
+	payload, err := s.decode(&s.payload, token[d1+1:d2])
+	if err != nil {
+		return nil, newError(kindTokenMalformed, err)
+	}
+	return payload, nil
+}
+
+// readClaims checks the payload of a verified token, decodes it into
+// claims (unless a key function needed them decoded already, with
+// decodeErr the outcome) and validates them.
+func (a *Auth) readClaims(token string, payload []byte, decodeErr error,
+	claims Claimer) *Error {
 	if err := a.fields.checkPayload(payload); err != nil {
 		if err == errDateType {
 			return newError(kindInvalidClaims, err)
