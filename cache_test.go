@@ -72,14 +72,22 @@ func TestCacheKeepsEveryCheck(t *testing.T) {
 		assert.Equal(t, 200, serve(t, r, get("/fresh", bearer(pair.AccessToken))).Status)
 		stale := access(t, a, "alice")
 		require.Equal(t, 200, serve(t, r, get("/protected", bearer(stale))).Status)
-		assert.Equal(t, "fresh_token_required", serve(t, r, get("/fresh", bearer(stale))).code())
+		assert.Equal(
+			t,
+			"fresh_token_required",
+			serve(t, r, get("/fresh", bearer(stale))).code(),
+		)
 	})
 	t.Run("a token revoked after it was cached", func(t *testing.T) {
 		other, err := a.IssuePair("bob")
 		require.NoError(t, err)
 		require.Equal(t, 200, serve(t, r, get("/protected", bearer(other.AccessToken))).Status)
 		require.Equal(t, 200, serve(t, r, post("/logout", bearer(other.AccessToken))).Status)
-		assert.Equal(t, "token_revoked", serve(t, r, get("/protected", bearer(other.AccessToken))).code())
+		assert.Equal(
+			t,
+			"token_revoked",
+			serve(t, r, get("/protected", bearer(other.AccessToken))).code(),
+		)
 	})
 	t.Run("a hit after expiry", func(t *testing.T) {
 		clock.Advance(16 * time.Minute)

@@ -60,7 +60,8 @@ func (c *CookieConfig) setDefaults() error {
 	if c.SameSite == 0 || c.SameSite == http.SameSiteDefaultMode {
 		c.SameSite = http.SameSiteLaxMode
 	}
-	for _, name := range []string{c.AccessName, c.RefreshName, c.CSRFAccessName, c.CSRFRefreshName} {
+	names := []string{c.AccessName, c.RefreshName, c.CSRFAccessName, c.CSRFRefreshName}
+	for _, name := range names {
 		if !isToken(name) {
 			return fmt.Errorf("ginjwt: invalid cookie name %q", name)
 		}

@@ -198,7 +198,11 @@ func TestCookieConfigIsValidated(t *testing.T) {
 		{"relative path", CookieConfig{Path: "api"}, "must start with /"},
 		{"path with separator", CookieConfig{RefreshPath: "/a;b"}, "must start with /"},
 		{"bad domain", CookieConfig{Domain: "a;b"}, "invalid cookie domain"},
-		{"SameSite=None over HTTP", CookieConfig{SameSite: http.SameSiteNoneMode, Insecure: true}, "must be Secure"},
+		{
+			"SameSite=None over HTTP",
+			CookieConfig{SameSite: http.SameSiteNoneMode, Insecure: true},
+			"must be Secure",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,13 +210,18 @@ func TestCookieConfigIsValidated(t *testing.T) {
 			assert.ErrorContains(t, err, tt.want)
 		})
 	}
-	_, err := NewAuth(Config{Keys: hs, CSRF: CSRFConfig{TrustedOrigins: []string{"example.test"}}})
+	_, err := NewAuth(
+		Config{Keys: hs, CSRF: CSRFConfig{TrustedOrigins: []string{"example.test"}}},
+	)
 	assert.ErrorContains(t, err, "is not scheme://host[:port]")
 }
 
 func TestCookieHelpersRefuseBadTokens(t *testing.T) {
 	a := cookieAuth(t, nil)
-	past := newAuth(t, func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } })
+	past := newAuth(
+		t,
+		func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } },
+	)
 	r := gin.New()
 	var errs []error
 	r.GET("/", func(c *gin.Context) {

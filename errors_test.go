@@ -22,17 +22,40 @@ func TestAsError(t *testing.T) {
 			[]error{ErrUserNotFound}},
 		{"golang-jwt sentinel", jwt.ErrTokenExpired, CodeTokenExpired,
 			[]error{ErrTokenExpired, jwt.ErrTokenExpired}},
-		{"golang-jwt parser error", fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, jwt.ErrTokenExpired),
-			CodeTokenExpired, []error{ErrTokenExpired, jwt.ErrTokenExpired, jwt.ErrTokenInvalidClaims}},
+		{
+			"golang-jwt parser error",
+			fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, jwt.ErrTokenExpired),
+			CodeTokenExpired,
+			[]error{ErrTokenExpired, jwt.ErrTokenExpired, jwt.ErrTokenInvalidClaims},
+		},
 		{"golang-jwt audience", jwt.ErrTokenInvalidAudience, CodeInvalidClaims,
 			[]error{ErrInvalidClaims, jwt.ErrTokenInvalidAudience}},
-		{"golang-jwt signature", jwt.ErrTokenSignatureInvalid, CodeTokenInvalid, []error{ErrTokenInvalid}},
-		{"golang-jwt malformed", jwt.ErrTokenMalformed, CodeTokenMalformed, []error{ErrTokenMalformed}},
-		{"golang-jwt not yet valid", jwt.ErrTokenNotValidYet, CodeTokenNotYetValid, []error{ErrTokenNotYetValid}},
+		{
+			"golang-jwt signature",
+			jwt.ErrTokenSignatureInvalid,
+			CodeTokenInvalid,
+			[]error{ErrTokenInvalid},
+		},
+		{
+			"golang-jwt malformed",
+			jwt.ErrTokenMalformed,
+			CodeTokenMalformed,
+			[]error{ErrTokenMalformed},
+		},
+		{
+			"golang-jwt not yet valid",
+			jwt.ErrTokenNotValidYet,
+			CodeTokenNotYetValid,
+			[]error{ErrTokenNotYetValid},
+		},
 		{"an *Error", &Error{Code: CodeForbidden, Err: errors.New("role")}, CodeForbidden,
 			[]error{ErrForbidden}},
-		{"an *Error wrapped", fmt.Errorf("ctx: %w", newError(kindTokenRevoked, nil)), CodeTokenRevoked,
-			[]error{ErrTokenRevoked}},
+		{
+			"an *Error wrapped",
+			fmt.Errorf("ctx: %w", newError(kindTokenRevoked, nil)),
+			CodeTokenRevoked,
+			[]error{ErrTokenRevoked},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +68,8 @@ func TestAsError(t *testing.T) {
 		})
 	}
 
-	for _, err := range []error{nil, errors.New("plain"), fmt.Errorf("wrapped: %w", errors.New("x"))} {
+	plain := []error{nil, errors.New("plain"), fmt.Errorf("wrapped: %w", errors.New("x"))}
+	for _, err := range plain {
 		_, ok := AsError(err)
 		assert.False(t, ok, "%v", err)
 	}
@@ -55,7 +79,11 @@ func TestErrorText(t *testing.T) {
 	assert.Equal(t, "ginjwt: token has expired", newError(kindTokenExpired, nil).Error())
 	assert.Equal(t, "ginjwt: token has expired: token is expired",
 		newError(kindTokenExpired, jwt.ErrTokenExpired).Error())
-	assert.Equal(t, "ginjwt: internal_error: boom", newError(kindInternalError, errors.New("boom")).Error())
+	assert.Equal(
+		t,
+		"ginjwt: internal_error: boom",
+		newError(kindInternalError, errors.New("boom")).Error(),
+	)
 	assert.Equal(t, "ginjwt: teapot", (&Error{Code: "teapot"}).Error())
 	assert.Empty(t, (&Error{Code: "teapot"}).Unwrap())
 }

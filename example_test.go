@@ -169,14 +169,14 @@ func ExampleErrorConfig() {
 		Errors: ginjwt.ErrorConfig{
 			MessageKey: "message",
 			Responses: map[error]ginjwt.Response{
-				ginjwt.ErrMissingToken: {Message: "Please log in"},
+				ginjwt.ErrMissingToken: {Message: "Log in first"},
 			},
 		},
 	})
 	r := gin.New()
 	r.GET("/me", auth.Middleware(), func(c *gin.Context) {})
 	r.GET("/problem", auth.Middleware(ginjwt.OnError(
-		ginjwt.ProblemJSON("https://errors.example.com/"))), func(c *gin.Context) {})
+		ginjwt.ProblemJSON("/errors/"))), func(c *gin.Context) {})
 	r.GET("/custom", auth.Middleware(ginjwt.OnError(func(c *gin.Context, err *ginjwt.Error) {
 		c.JSON(err.Status, gin.H{"ok": false, "reason": err.Code})
 	})), func(c *gin.Context) {})
@@ -185,8 +185,8 @@ func ExampleErrorConfig() {
 	show(r, httptest.NewRequest("GET", "/problem", nil))
 	show(r, httptest.NewRequest("GET", "/custom", nil))
 	// Output:
-	// 401 {"error":"missing_token","message":"Please log in"}
-	// 401 {"type":"https://errors.example.com/missing_token","title":"Please log in","status":401,"error":"missing_token"}
+	// 401 {"error":"missing_token","message":"Log in first"}
+	// 401 {"type":"/errors/missing_token","title":"Log in first","status":401,"error":"missing_token"}
 	// 401 {"ok":false,"reason":"missing_token"}
 }
 

@@ -66,7 +66,8 @@ func TestCustomHeaderLocations(t *testing.T) {
 		optional bool
 	}{
 		{name: "custom scheme", loc: FromHeader("Authorization", "JWT"),
-			header: "Authorization", value: func(t string) string { return "jwt " + t }, status: 200},
+			header: "Authorization", status: 200,
+			value: func(t string) string { return "jwt " + t }},
 		{name: "bare token", loc: FromHeader("x-api-token", ""),
 			header: "X-Api-Token", value: func(t string) string { return t }, status: 200},
 		{name: "bare token with a space", loc: FromHeader("X-Api-Token", ""),
@@ -169,7 +170,12 @@ func TestCookieQueryAndBodyLocations(t *testing.T) {
 				return req
 			}(),
 			status: 400, code: "invalid_request"},
-		{name: "nothing anywhere", req: jsonReq("/p", `{}`), status: 401, code: "missing_token"},
+		{
+			name:   "nothing anywhere",
+			req:    jsonReq("/p", `{}`),
+			status: 401,
+			code:   "missing_token",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,12 +195,20 @@ func TestMissingTokenNamesTheLocations(t *testing.T) {
 		c.Locations = []Location{FromHeader("Authorization", "Bearer"), FromCookie()}
 	})
 	res := serve(t, protected(a), get("/p", ""))
-	assert.Equal(t, "Missing Authorization Header; Missing cookie 'access_token_cookie'", res.msg())
+	assert.Equal(
+		t,
+		"Missing Authorization Header; Missing cookie 'access_token_cookie'",
+		res.msg(),
+	)
 	assert.Equal(t, `Bearer realm="api"`, res.Header.Get("WWW-Authenticate"))
 
 	res = serve(t, protected(a, WithLocations(FromQuery("t"))), get("/p", ""))
 	assert.Equal(t, "Missing query parameter 't'", res.msg())
-	assert.PanicsWithError(t, "ginjwt: empty Locations", func() { a.Middleware(WithLocations()) })
+	assert.PanicsWithError(
+		t,
+		"ginjwt: empty Locations",
+		func() { a.Middleware(WithLocations()) },
+	)
 }
 
 func TestLargeJSONBodyIsLeftToTheHandler(t *testing.T) {

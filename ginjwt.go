@@ -192,7 +192,10 @@ func NewAuth(cfg Config) (*Auth, error) {
 		a.store = NewMemoryStore(MemoryStoreConfig{Now: cfg.Now})
 	}
 	a.cache = newTokenCache(cfg.Cache)
-	a.cookies = slices.ContainsFunc(cfg.Locations, func(l Location) bool { return l.src == inCookie })
+	a.cookies = slices.ContainsFunc(
+		cfg.Locations,
+		func(l Location) bool { return l.src == inCookie },
+	)
 	if a.resp, err = newResponder(cfg.Errors, cfg.Logger); err != nil {
 		return nil, err
 	}

@@ -59,37 +59,173 @@ func TestNewAuthRefusesBadConfig(t *testing.T) {
 		{"no key source", Config{}, "exactly one of Keys"},
 		{"two key sources", Config{Keys: []Key{hs}, Keyfunc: keyfunc}, "exactly one of Keys"},
 		{"keyfunc without algorithms", Config{Keyfunc: keyfunc}, "Algorithms allow-list"},
-		{"algorithms with keys", Config{Keys: []Key{hs}, Algorithms: []string{"HS256"}}, "Algorithms is for key functions"},
-		{"unknown algorithm in allow-list", Config{Keyfunc: keyfunc, Algorithms: []string{"none"}}, `unsupported algorithm "none"`},
-		{"short HMAC secret", Config{Keys: []Key{{Algorithm: "HS256", Secret: []byte("short")}}}, "shorter than the 32-byte hash"},
-		{"HS512 secret of 32 bytes", Config{Keys: []Key{{Algorithm: "HS512", Secret: testSecret}}}, "shorter than the 64-byte hash"},
-		{"weak RSA key", Config{Keys: []Key{{Algorithm: "RS256", Private: small}}}, "1024 bits"},
-		{"none algorithm", Config{Keys: []Key{{Algorithm: "none", Secret: testSecret}}}, "unsupported algorithm"},
-		{"lower-case algorithm", Config{Keys: []Key{{Algorithm: "hs256", Secret: testSecret}}}, "unsupported algorithm"},
-		{"RSA key for ECDSA", Config{Keys: []Key{{Algorithm: "ES256", Private: rsaKey}}}, "RSA key cannot be used with ES256"},
-		{"curve mismatch", Config{Keys: []Key{{Algorithm: "ES256", Private: ecKeys["ES384"]}}}, "cannot be used with ES256"},
-		{"EC key for HMAC", Config{Keys: []Key{{Algorithm: "HS256", Private: ecKeys["ES256"]}}}, "takes Secret only"},
-		{"secret for RSA", Config{Keys: []Key{{Algorithm: "RS256", Secret: testSecret}}}, "HMAC keys only"},
-		{"mismatched public key", Config{Keys: []Key{{Algorithm: "RS256", Private: rsaKey, Public: &rsaKey2.PublicKey}}}, "does not match"},
-		{"no key material", Config{Keys: []Key{{Algorithm: "RS256"}}}, "neither Private nor Public"},
-		{"key without ID in a set", Config{Keys: []Key{{ID: "a", Algorithm: "HS256", Secret: testSecret}, hs}}, "key without ID"},
-		{"duplicate kid", Config{Keys: []Key{{ID: "a", Algorithm: "HS256", Secret: testSecret}, {ID: "a", Algorithm: "HS256", Secret: testSecret}}}, `duplicate key ID "a"`},
-		{"unknown signing key", Config{Keys: []Key{hs}, SigningKeyID: "x"}, `signing key "x" is not in the key set`},
-		{"verify-only signing key", Config{Keys: []Key{{ID: "pub", Algorithm: "RS256", Public: &rsaKey.PublicKey}}, SigningKeyID: "pub"}, "no private part"},
-		{"negative leeway", Config{Keys: []Key{hs}, Leeway: -time.Second}, "cannot be negative"},
-		{"huge token cap", Config{Keys: []Key{hs}, MaxTokenSize: 2 << 20}, "MaxTokenSize above"},
+		{
+			"algorithms with keys",
+			Config{Keys: []Key{hs}, Algorithms: []string{"HS256"}},
+			"Algorithms is for key functions",
+		},
+		{
+			"unknown algorithm in allow-list",
+			Config{Keyfunc: keyfunc, Algorithms: []string{"none"}},
+			`unsupported algorithm "none"`,
+		},
+		{
+			"short HMAC secret",
+			Config{Keys: []Key{{Algorithm: "HS256", Secret: []byte("short")}}},
+			"shorter than the 32-byte hash",
+		},
+		{
+			"HS512 secret of 32 bytes",
+			Config{Keys: []Key{{Algorithm: "HS512", Secret: testSecret}}},
+			"shorter than the 64-byte hash",
+		},
+		{
+			"weak RSA key",
+			Config{Keys: []Key{{Algorithm: "RS256", Private: small}}},
+			"1024 bits",
+		},
+		{
+			"none algorithm",
+			Config{Keys: []Key{{Algorithm: "none", Secret: testSecret}}},
+			"unsupported algorithm",
+		},
+		{
+			"lower-case algorithm",
+			Config{Keys: []Key{{Algorithm: "hs256", Secret: testSecret}}},
+			"unsupported algorithm",
+		},
+		{
+			"RSA key for ECDSA",
+			Config{Keys: []Key{{Algorithm: "ES256", Private: rsaKey}}},
+			"RSA key cannot be used with ES256",
+		},
+		{
+			"curve mismatch",
+			Config{Keys: []Key{{Algorithm: "ES256", Private: ecKeys["ES384"]}}},
+			"cannot be used with ES256",
+		},
+		{
+			"EC key for HMAC",
+			Config{Keys: []Key{{Algorithm: "HS256", Private: ecKeys["ES256"]}}},
+			"takes Secret only",
+		},
+		{
+			"secret for RSA",
+			Config{Keys: []Key{{Algorithm: "RS256", Secret: testSecret}}},
+			"HMAC keys only",
+		},
+		{
+			"mismatched public key",
+			Config{
+				Keys: []Key{{Algorithm: "RS256", Private: rsaKey, Public: &rsaKey2.PublicKey}},
+			},
+			"does not match",
+		},
+		{
+			"no key material",
+			Config{Keys: []Key{{Algorithm: "RS256"}}},
+			"neither Private nor Public",
+		},
+		{
+			"key without ID in a set",
+			Config{Keys: []Key{{ID: "a", Algorithm: "HS256", Secret: testSecret}, hs}},
+			"key without ID",
+		},
+		{
+			"duplicate kid",
+			Config{
+				Keys: []Key{
+					{ID: "a", Algorithm: "HS256", Secret: testSecret},
+					{ID: "a", Algorithm: "HS256", Secret: testSecret},
+				},
+			},
+			`duplicate key ID "a"`,
+		},
+		{
+			"unknown signing key",
+			Config{Keys: []Key{hs}, SigningKeyID: "x"},
+			`signing key "x" is not in the key set`,
+		},
+		{
+			"verify-only signing key",
+			Config{
+				Keys:         []Key{{ID: "pub", Algorithm: "RS256", Public: &rsaKey.PublicKey}},
+				SigningKeyID: "pub",
+			},
+			"no private part",
+		},
+		{
+			"negative leeway",
+			Config{Keys: []Key{hs}, Leeway: -time.Second},
+			"cannot be negative",
+		},
+		{
+			"huge token cap",
+			Config{Keys: []Key{hs}, MaxTokenSize: 2 << 20},
+			"MaxTokenSize above",
+		},
 		{"empty audience", Config{Keys: []Key{hs}, Audience: []string{""}}, "empty Audience"},
-		{"no expiry without optional expiry", Config{Keys: []Key{hs}, AccessLifetime: NoExpiry}, "need ExpiryOptional"},
-		{"negative lifetime", Config{Keys: []Key{hs}, RefreshLifetime: -time.Hour}, "negative token lifetime"},
-		{"empty locations", Config{Keys: []Key{hs}, Locations: []Location{}}, "empty Locations"},
+		{
+			"no expiry without optional expiry",
+			Config{Keys: []Key{hs}, AccessLifetime: NoExpiry},
+			"need ExpiryOptional",
+		},
+		{
+			"negative lifetime",
+			Config{Keys: []Key{hs}, RefreshLifetime: -time.Hour},
+			"negative token lifetime",
+		},
+		{
+			"empty locations",
+			Config{Keys: []Key{hs}, Locations: []Location{}},
+			"empty Locations",
+		},
 		{"zero location", Config{Keys: []Key{hs}, Locations: []Location{{}}}, "use FromHeader"},
-		{"header name with space", Config{Keys: []Key{hs}, Locations: []Location{FromHeader("X Token", "")}}, "invalid X Token header name"},
-		{"duplicate location", Config{Keys: []Key{hs}, Locations: []Location{FromCookie(), FromCookie()}}, "listed twice"},
-		{"nil claims", Config{Keys: []Key{hs}, NewClaims: func() Claimer { return nil }}, "NewClaims returned nil"},
-		{"message key collision", Config{Keys: []Key{hs}, Errors: ErrorConfig{MessageKey: "error"}}, "collides"},
-		{"realm with quote", Config{Keys: []Key{hs}, Errors: ErrorConfig{Realm: `a"b`}}, "Realm"},
-		{"override of a foreign error", Config{Keys: []Key{hs}, Errors: ErrorConfig{Responses: map[error]Response{jwt.ErrTokenExpired: {Status: 419}}}}, "not a ginjwt sentinel"},
-		{"override with a success status", Config{Keys: []Key{hs}, Errors: ErrorConfig{Responses: map[error]Response{ErrTokenExpired: {Status: 200}}}}, "is not an error"},
+		{
+			"header name with space",
+			Config{Keys: []Key{hs}, Locations: []Location{FromHeader("X Token", "")}},
+			"invalid X Token header name",
+		},
+		{
+			"duplicate location",
+			Config{Keys: []Key{hs}, Locations: []Location{FromCookie(), FromCookie()}},
+			"listed twice",
+		},
+		{
+			"nil claims",
+			Config{Keys: []Key{hs}, NewClaims: func() Claimer { return nil }},
+			"NewClaims returned nil",
+		},
+		{
+			"message key collision",
+			Config{Keys: []Key{hs}, Errors: ErrorConfig{MessageKey: "error"}},
+			"collides",
+		},
+		{
+			"realm with quote",
+			Config{Keys: []Key{hs}, Errors: ErrorConfig{Realm: `a"b`}},
+			"Realm",
+		},
+		{
+			"override of a foreign error",
+			Config{
+				Keys: []Key{hs},
+				Errors: ErrorConfig{
+					Responses: map[error]Response{jwt.ErrTokenExpired: {Status: 419}},
+				},
+			},
+			"not a ginjwt sentinel",
+		},
+		{
+			"override with a success status",
+			Config{
+				Keys: []Key{hs},
+				Errors: ErrorConfig{
+					Responses: map[error]Response{ErrTokenExpired: {Status: 200}},
+				},
+			},
+			"is not an error",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,9 +256,21 @@ func TestGroupMiddlewareAndVariants(t *testing.T) {
 	r := gin.New()
 	api := r.Group("/api", a.Middleware())
 	api.GET("/me", func(c *gin.Context) { c.String(http.StatusOK, MustIdentity(c)) })
-	r.GET("/fresh", a.Middleware(FreshOnly()), func(c *gin.Context) { c.String(http.StatusOK, "fresh") })
-	r.POST("/refresh", a.Middleware(RefreshOnly()), func(c *gin.Context) { c.String(http.StatusOK, "refresh") })
-	r.GET("/any", a.Middleware(AnyTokenType()), func(c *gin.Context) { c.String(http.StatusOK, "any") })
+	r.GET(
+		"/fresh",
+		a.Middleware(FreshOnly()),
+		func(c *gin.Context) { c.String(http.StatusOK, "fresh") },
+	)
+	r.POST(
+		"/refresh",
+		a.Middleware(RefreshOnly()),
+		func(c *gin.Context) { c.String(http.StatusOK, "refresh") },
+	)
+	r.GET(
+		"/any",
+		a.Middleware(AnyTokenType()),
+		func(c *gin.Context) { c.String(http.StatusOK, "any") },
+	)
 	r.GET("/public", func(c *gin.Context) { c.String(http.StatusOK, "public") })
 
 	fresh := access(t, a, "alice", AsFresh())
@@ -139,14 +287,38 @@ func TestGroupMiddlewareAndVariants(t *testing.T) {
 		{"group with access token", "GET", "/api/me", stale, 200, "", ""},
 		{"group without token", "GET", "/api/me", "", 401, "missing_token", ""},
 		{"public route untouched", "GET", "/public", "", 200, "", ""},
-		{"refresh token on access route", "GET", "/api/me", ref, 401, "wrong_token_type", "Only non-refresh tokens are allowed"},
+		{
+			"refresh token on access route",
+			"GET",
+			"/api/me",
+			ref,
+			401,
+			"wrong_token_type",
+			"Only non-refresh tokens are allowed",
+		},
 		{"fresh token on fresh route", "GET", "/fresh", fresh, 200, "", ""},
 		{"fresh-until before the time", "GET", "/fresh", freshBefore, 200, "", ""},
-		{"fresh-until after the time", "GET", "/fresh", freshAfter, 401, "fresh_token_required", "Fresh token required"},
+		{
+			"fresh-until after the time",
+			"GET",
+			"/fresh",
+			freshAfter,
+			401,
+			"fresh_token_required",
+			"Fresh token required",
+		},
 		{"stale token on fresh route", "GET", "/fresh", stale, 401, "fresh_token_required", ""},
 		{"refresh token on fresh route", "GET", "/fresh", ref, 401, "wrong_token_type", ""},
 		{"refresh token on refresh route", "POST", "/refresh", ref, 200, "", ""},
-		{"access token on refresh route", "POST", "/refresh", stale, 401, "wrong_token_type", "Only refresh tokens are allowed"},
+		{
+			"access token on refresh route",
+			"POST",
+			"/refresh",
+			stale,
+			401,
+			"wrong_token_type",
+			"Only refresh tokens are allowed",
+		},
 		{"access token on any-type route", "GET", "/any", stale, 200, "", ""},
 		{"refresh token on any-type route", "GET", "/any", ref, 200, "", ""},
 	}
@@ -187,7 +359,10 @@ func TestTokensWithoutTypeAreAccessTokens(t *testing.T) {
 
 func TestOptionalRoutes(t *testing.T) {
 	a := newAuth(t, nil)
-	past := newAuth(t, func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } })
+	past := newAuth(
+		t,
+		func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } },
+	)
 	r := protected(a, Optional())
 
 	tests := []struct {
@@ -198,8 +373,18 @@ func TestOptionalRoutes(t *testing.T) {
 		{"no token", "", 200, `{"identity":null}`},
 		{"another scheme", "Basic YWxpY2U6cGFzcw==", 200, `{"identity":null}`},
 		{"valid token", bearer(access(t, a, "alice")), 200, `{"identity":"alice"}`},
-		{"expired token", bearer(access(t, past, "alice")), 401, `{"error":"token_expired","msg":"Token has expired"}`},
-		{"malformed token", "Bearer abc", 401, `{"error":"token_malformed","msg":"Malformed token"}`},
+		{
+			"expired token",
+			bearer(access(t, past, "alice")),
+			401,
+			`{"error":"token_expired","msg":"Token has expired"}`,
+		},
+		{
+			"malformed token",
+			"Bearer abc",
+			401,
+			`{"error":"token_malformed","msg":"Malformed token"}`,
+		},
 		{"bearer without token", "Bearer", 400, ""},
 	}
 	for _, tt := range tests {
@@ -295,15 +480,21 @@ func TestAuthorization(t *testing.T) {
 	res = serve(t, r, get("/admin", bearer(user)))
 	assert.Equal(t, http.StatusForbidden, res.Status)
 	assert.Equal(t, "forbidden", res.code())
-	assert.Equal(t, `Bearer realm="api", error="insufficient_scope", error_description="Forbidden"`,
-		res.Header.Get("WWW-Authenticate"))
+	assert.Equal(
+		t,
+		`Bearer realm="api", error="insufficient_scope", error_description="Forbidden"`,
+		res.Header.Get("WWW-Authenticate"),
+	)
 
 	res = serve(t, r, get("/err", bearer(access(t, a, "down"))))
 	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
 	assert.Equal(t, "5", res.Header.Get("Retry-After"))
 
-	assert.PanicsWithError(t, "ginjwt: Allow takes *ginjwt.otherClaims, but NewClaims makes *ginjwt.appClaims",
-		func() { a.Middleware(Allow(func(*otherClaims) bool { return true })) })
+	assert.PanicsWithError(
+		t,
+		"ginjwt: Allow takes *ginjwt.otherClaims, but NewClaims makes *ginjwt.appClaims",
+		func() { a.Middleware(Allow(func(*otherClaims) bool { return true })) },
+	)
 	// Every claims type embeds Claims, so Allow on *Claims always fits.
 	assert.NotPanics(t, func() { a.Middleware(Allow(func(*Claims) bool { return true })) })
 }
@@ -322,8 +513,16 @@ func TestValidateHook(t *testing.T) {
 	})
 	r := protected(a)
 	assert.Equal(t, 200, serve(t, r, get("/p", bearer(access(t, a, "alice")))).Status)
-	assert.Equal(t, "token_revoked", serve(t, r, get("/p", bearer(access(t, a, "banned")))).code())
-	assert.Equal(t, "invalid_claims", serve(t, r, get("/p", bearer(access(t, a, "odd")))).code())
+	assert.Equal(
+		t,
+		"token_revoked",
+		serve(t, r, get("/p", bearer(access(t, a, "banned")))).code(),
+	)
+	assert.Equal(
+		t,
+		"invalid_claims",
+		serve(t, r, get("/p", bearer(access(t, a, "odd")))).code(),
+	)
 }
 
 func TestIssuedTokens(t *testing.T) {

@@ -51,8 +51,14 @@ func newMatrixApp(t *testing.T) *matrixApp {
 			}[sub]
 		}
 	})}
-	past := newAuth(t, func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } })
-	future := newAuth(t, func(c *Config) { c.Now = func() time.Time { return testNow.Add(time.Hour) } })
+	past := newAuth(
+		t,
+		func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } },
+	)
+	future := newAuth(
+		t,
+		func(c *Config) { c.Now = func() time.Time { return testNow.Add(time.Hour) } },
+	)
 	other := newAuth(t, func(c *Config) {
 		c.Keys = []Key{{Algorithm: "HS256", Secret: []byte(strings.Repeat("x", 32))}}
 	})
@@ -169,7 +175,13 @@ func expected(code string) (status int, body, challenge string) {
 	k, _ := kindOf(code)
 	s := taxonomy[k]
 	r, _ := newResponder(ErrorConfig{}, nil)
-	return s.status, string(r.body(s.code, s.message, "")), r.challenge(s.code, s.status, s.message)
+	return s.status, string(
+			r.body(s.code, s.message, ""),
+		), r.challenge(
+			s.code,
+			s.status,
+			s.message,
+		)
 }
 
 func TestInvarianceMatrix(t *testing.T) {
@@ -198,7 +210,11 @@ func TestInvarianceMatrix(t *testing.T) {
 							res = serve(t, engines[setup], m.request(spec))
 						})
 						assert.Equal(t, wantStatus, res.Status)
-						assert.Equal(t, "application/json; charset=utf-8", res.Header.Get("Content-Type"))
+						assert.Equal(
+							t,
+							"application/json; charset=utf-8",
+							res.Header.Get("Content-Type"),
+						)
 						assert.Equal(t, wantChallenge, res.Header.Get("WWW-Authenticate"))
 						if wantStatus == http.StatusServiceUnavailable {
 							assert.Equal(t, "5", res.Header.Get("Retry-After"))
@@ -213,7 +229,13 @@ func TestInvarianceMatrix(t *testing.T) {
 							return
 						}
 						delete(res.Body, "detail")
-						assert.Len(t, res.Body, 2, "debug mode may only add detail: %s", res.Raw)
+						assert.Len(
+							t,
+							res.Body,
+							2,
+							"debug mode may only add detail: %s",
+							res.Raw,
+						)
 					})
 				}
 			}
@@ -235,7 +257,14 @@ func TestReleaseBodiesLeakNothing(t *testing.T) {
 				require.NotEmpty(t, res.Raw, how)
 				assert.Len(t, res.Body, 2, res.Raw)
 				for _, leak := range leaks {
-					assert.NotContains(t, res.Body["msg"], leak, "%s via %s", taxonomy[k].code, how)
+					assert.NotContains(
+						t,
+						res.Body["msg"],
+						leak,
+						"%s via %s",
+						taxonomy[k].code,
+						how,
+					)
 				}
 			}
 		}
@@ -266,11 +295,22 @@ func TestOverridesApplyOnEveryPath(t *testing.T) {
 			},
 		}
 	})
-	past := newAuth(t, func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } })
+	past := newAuth(
+		t,
+		func(c *Config) { c.Now = func() time.Time { return testNow.Add(-time.Hour) } },
+	)
 	r := gin.New()
 	r.GET("/p", a.Middleware(), func(c *gin.Context) {})
-	r.GET("/panic", a.Middleware(Optional()), func(c *gin.Context) { panic(jwt.ErrTokenExpired) })
-	r.GET("/record", a.Middleware(Optional()), func(c *gin.Context) { _ = c.Error(ErrTokenExpired) })
+	r.GET(
+		"/panic",
+		a.Middleware(Optional()),
+		func(c *gin.Context) { panic(jwt.ErrTokenExpired) },
+	)
+	r.GET(
+		"/record",
+		a.Middleware(Optional()),
+		func(c *gin.Context) { _ = c.Error(ErrTokenExpired) },
+	)
 
 	for _, req := range []*http.Request{
 		get("/p", bearer(access(t, past, "alice"))), get("/panic", ""), get("/record", ""),
@@ -297,12 +337,20 @@ func TestErrorHandlers(t *testing.T) {
 	r.GET("/p", a.Middleware(), func(c *gin.Context) {})
 	r.GET("/panic", a.Middleware(Optional()), func(c *gin.Context) { panic(ErrForbidden) })
 	r.GET("/silent", a.Middleware(OnError(silent)), func(c *gin.Context) {})
-	r.GET("/problem", a.Middleware(OnError(ProblemJSON("https://errors.test/"))), func(c *gin.Context) {})
+	r.GET(
+		"/problem",
+		a.Middleware(OnError(ProblemJSON("https://errors.test/"))),
+		func(c *gin.Context) {},
+	)
 
 	res := serve(t, r, get("/p", "Bearer abc"))
 	assert.JSONEq(t, `{"code":"token_malformed","text":"Malformed token"}`, res.Raw)
-	assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="Malformed token"`,
-		res.Header.Get("WWW-Authenticate"), "headers are set before the handler runs")
+	assert.Equal(
+		t,
+		`Bearer realm="api", error="invalid_token", error_description="Malformed token"`,
+		res.Header.Get("WWW-Authenticate"),
+		"headers are set before the handler runs",
+	)
 	require.Len(t, got, 1)
 	assert.ErrorIs(t, got[0], ErrTokenMalformed)
 	assert.ErrorIs(t, got[0], errSegments)
@@ -319,6 +367,10 @@ func TestErrorHandlers(t *testing.T) {
 		res = serve(t, r, get("/problem", ""))
 	})
 	assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
-	assert.JSONEq(t, `{"type":"https://errors.test/missing_token","title":"Missing Authorization Header",
-		"status":401,"error":"missing_token"}`, res.Raw)
+	assert.JSONEq(
+		t,
+		`{"type":"https://errors.test/missing_token","title":"Missing Authorization Header",
+		"status":401,"error":"missing_token"}`,
+		res.Raw,
+	)
 }

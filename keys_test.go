@@ -13,8 +13,16 @@ import (
 )
 
 func TestKeyRotationByKID(t *testing.T) {
-	old := Key{ID: "2026-11", Algorithm: "HS256", Secret: []byte("old-secret-old-secret-old-secret")}
-	cur := Key{ID: "2026-12", Algorithm: "HS256", Secret: []byte("new-secret-new-secret-new-secret")}
+	old := Key{
+		ID:        "2026-11",
+		Algorithm: "HS256",
+		Secret:    []byte("old-secret-old-secret-old-secret"),
+	}
+	cur := Key{
+		ID:        "2026-12",
+		Algorithm: "HS256",
+		Secret:    []byte("new-secret-new-secret-new-secret"),
+	}
 	a := newAuth(t, func(c *Config) {
 		c.Keys = []Key{old, cur}
 		c.SigningKeyID = "2026-11"
@@ -31,7 +39,13 @@ func TestKeyRotationByKID(t *testing.T) {
 
 	mislabelled := forge(t, jwt.SigningMethodHS256, cur.Secret,
 		`{"alg":"HS256","kid":"2026-11"}`, payloadOf("alice", ""))
-	noKID := forge(t, jwt.SigningMethodHS256, cur.Secret, `{"alg":"HS256"}`, payloadOf("alice", ""))
+	noKID := forge(
+		t,
+		jwt.SigningMethodHS256,
+		cur.Secret,
+		`{"alg":"HS256"}`,
+		payloadOf("alice", ""),
+	)
 
 	tests := []struct {
 		name, token string
@@ -70,7 +84,13 @@ func TestSingleKeyAndKID(t *testing.T) {
 		return forge(t, jwt.SigningMethodHS256, testSecret,
 			`{"alg":"HS256","kid":"`+kid+`"}`, payloadOf("alice", ""))
 	}
-	noKID := forge(t, jwt.SigningMethodHS256, testSecret, `{"alg":"HS256"}`, payloadOf("alice", ""))
+	noKID := forge(
+		t,
+		jwt.SigningMethodHS256,
+		testSecret,
+		`{"alg":"HS256"}`,
+		payloadOf("alice", ""),
+	)
 
 	assert.Equal(t, 200, serve(t, protected(named), get("/p", bearer(withKID("only")))).Status)
 	assert.Equal(t, 200, serve(t, protected(named), get("/p", bearer(noKID))).Status)
@@ -113,10 +133,34 @@ func TestKeyfunc(t *testing.T) {
 	sub, _ := seen.Claims.GetSubject()
 	assert.Equal(t, "alice", sub, "the key function sees decoded claims")
 
-	rs512 := forge(t, jwt.SigningMethodRS512, rsaKey, `{"alg":"RS512","kid":"rsa-1"}`, payloadOf("alice", ""))
-	set := forge(t, jwt.SigningMethodRS256, rsaKey, `{"alg":"RS256","kid":"set"}`, payloadOf("alice", ""))
-	down := forge(t, jwt.SigningMethodRS256, rsaKey, `{"alg":"RS256","kid":"down"}`, payloadOf("alice", ""))
-	unknown := forge(t, jwt.SigningMethodRS256, rsaKey, `{"alg":"RS256","kid":"x"}`, payloadOf("alice", ""))
+	rs512 := forge(
+		t,
+		jwt.SigningMethodRS512,
+		rsaKey,
+		`{"alg":"RS512","kid":"rsa-1"}`,
+		payloadOf("alice", ""),
+	)
+	set := forge(
+		t,
+		jwt.SigningMethodRS256,
+		rsaKey,
+		`{"alg":"RS256","kid":"set"}`,
+		payloadOf("alice", ""),
+	)
+	down := forge(
+		t,
+		jwt.SigningMethodRS256,
+		rsaKey,
+		`{"alg":"RS256","kid":"down"}`,
+		payloadOf("alice", ""),
+	)
+	unknown := forge(
+		t,
+		jwt.SigningMethodRS256,
+		rsaKey,
+		`{"alg":"RS256","kid":"x"}`,
+		payloadOf("alice", ""),
+	)
 
 	tests := []struct {
 		name, token string
@@ -137,7 +181,11 @@ func TestKeyfunc(t *testing.T) {
 	}
 	_, err := a.NewAccessToken("alice")
 	assert.ErrorIs(t, err, errNoSigningKey)
-	assert.ErrorIs(t, a.SetKeys("", Key{Algorithm: "HS256", Secret: testSecret}), errDynamicKeys)
+	assert.ErrorIs(
+		t,
+		a.SetKeys("", Key{Algorithm: "HS256", Secret: testSecret}),
+		errDynamicKeys,
+	)
 }
 
 // stallingSource is a key source that waits for its context, as a JWKS
@@ -159,7 +207,13 @@ func TestKeySourceIsBoundedByKeyTimeout(t *testing.T) {
 		c.Algorithms = []string{"RS256"}
 		c.KeyTimeout = 20 * time.Millisecond
 	})
-	tok := forge(t, jwt.SigningMethodRS256, rsaKey, `{"alg":"RS256","kid":"k"}`, payloadOf("alice", ""))
+	tok := forge(
+		t,
+		jwt.SigningMethodRS256,
+		rsaKey,
+		`{"alg":"RS256","kid":"k"}`,
+		payloadOf("alice", ""),
+	)
 	res := serve(t, protected(a), get("/p", bearer(tok)))
 	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
 	assert.Equal(t, "auth_unavailable", res.code())
@@ -168,7 +222,9 @@ func TestKeySourceIsBoundedByKeyTimeout(t *testing.T) {
 
 func TestKeyfuncKeysMustFitTheAlgorithm(t *testing.T) {
 	loadKeys()
-	pem := []byte("-----BEGIN PUBLIC KEY-----\nnot really a key but long enough\n-----END PUBLIC KEY-----\n")
+	pem := []byte(
+		"-----BEGIN PUBLIC KEY-----\nnot really a key but long enough\n-----END PUBLIC KEY-----\n",
+	)
 	a := newAuth(t, func(c *Config) {
 		c.Keys = nil
 		c.Keyfunc = func(*jwt.Token) (any, error) { return &rsaKey.PublicKey, nil }
@@ -183,6 +239,12 @@ func TestKeyfuncKeysMustFitTheAlgorithm(t *testing.T) {
 		c.Keyfunc = func(*jwt.Token) (any, error) { return []byte("short"), nil }
 		c.Algorithms = []string{"HS256"}
 	})
-	weak := forge(t, jwt.SigningMethodHS256, []byte("short"), `{"alg":"HS256"}`, payloadOf("alice", ""))
+	weak := forge(
+		t,
+		jwt.SigningMethodHS256,
+		[]byte("short"),
+		`{"alg":"HS256"}`,
+		payloadOf("alice", ""),
+	)
 	assert.Equal(t, "token_invalid", serve(t, protected(short), get("/p", bearer(weak))).code())
 }

@@ -54,7 +54,10 @@ func warnRisky(cfg *Config) {
 		warnCookies(cfg)
 	}
 	if cfg.Leeway > time.Minute {
-		debugWarning(cfg.Logger, fmt.Sprintf("a leeway of %v extends every token's life", cfg.Leeway))
+		debugWarning(
+			cfg.Logger,
+			fmt.Sprintf("a leeway of %v extends every token's life", cfg.Leeway),
+		)
 	}
 }
 

@@ -28,12 +28,15 @@ func TestNestedModules(t *testing.T) {
 			// Stat every file of the module, so that the go command's test
 			// cache sees them as inputs and reruns this test when one
 			// changes.
-			require.NoError(t, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
-					_, err = os.Stat(path)
-				}
-				return err
-			}))
+			require.NoError(
+				t,
+				filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+					if err == nil && !d.IsDir() {
+						_, err = os.Stat(path)
+					}
+					return err
+				}),
+			)
 			args := []string{"test", "-count=1"}
 			if raceEnabled {
 				args = append(args, "-race")

@@ -89,10 +89,17 @@ func newResponder(cfg ErrorConfig, log *slog.Logger) (*responder, error) {
 	for sentinel, o := range cfg.Responses {
 		k, ok := sentinelKind(sentinel)
 		if !ok {
-			return nil, fmt.Errorf("ginjwt: Responses keyed by %v, not a ginjwt sentinel", sentinel)
+			return nil, fmt.Errorf(
+				"ginjwt: Responses keyed by %v, not a ginjwt sentinel",
+				sentinel,
+			)
 		}
 		if o.Status != 0 && (o.Status < 400 || o.Status > 599) {
-			return nil, fmt.Errorf("ginjwt: Responses[%v]: status %d is not an error", sentinel, o.Status)
+			return nil, fmt.Errorf(
+				"ginjwt: Responses[%v]: status %d is not an error",
+				sentinel,
+				o.Status,
+			)
 		}
 		r.overrides[k] = o
 	}
@@ -156,7 +163,12 @@ func (r *responder) fix(e *Error) *fixedResponse {
 // first; then a handler of the route or of the config writes the body if
 // there is one, and otherwise the default body is written, from fixed
 // when it fits.
-func (r *responder) write(c *gin.Context, e *Error, handler ErrorHandler, fixed *fixedResponse) {
+func (r *responder) write(
+	c *gin.Context,
+	e *Error,
+	handler ErrorHandler,
+	fixed *fixedResponse,
+) {
 	defer c.Abort()
 	e = r.resolve(e)
 	if fixed == nil || fixed.message != e.Message || fixed.status != e.Status {

@@ -95,7 +95,10 @@ func (a *Auth) isRevoked(ctx context.Context, b *Claims) (bool, error) {
 // directly; any other gets StoreTimeout, enforced here whatever the store
 // does with its context: a client that waits out its own longer socket
 // timeout is abandoned, and the request answers auth_unavailable in time.
-func (a *Auth) bounded(ctx context.Context, call func(context.Context) (bool, error)) (bool, error) {
+func (a *Auth) bounded(
+	ctx context.Context,
+	call func(context.Context) (bool, error),
+) (bool, error) {
 	if _, ok := a.store.(localStore); ok {
 		return call(ctx)
 	}

@@ -65,11 +65,20 @@ func TestStoreFailuresFailClosed(t *testing.T) {
 	for range 20 {
 		res := serve(t, r, get("/protected", bearer(tok)))
 		assert.Equal(t, http.StatusServiceUnavailable, res.Status)
-		assert.JSONEq(t, `{"error":"auth_unavailable","msg":"Authentication temporarily unavailable"}`, res.Raw)
+		assert.JSONEq(
+			t,
+			`{"error":"auth_unavailable","msg":"Authentication temporarily unavailable"}`,
+			res.Raw,
+		)
 		assert.Equal(t, "5", res.Header.Get("Retry-After"))
 	}
 	res := serve(t, r, post("/logout", bearer(tok)))
-	assert.Equal(t, http.StatusServiceUnavailable, res.Status, "a logout that cannot revoke says so")
+	assert.Equal(
+		t,
+		http.StatusServiceUnavailable,
+		res.Status,
+		"a logout that cannot revoke says so",
+	)
 	assert.Equal(t, 1, strings.Count(log.String(), "revocation store unavailable"),
 		"one log line per incident:\n%s", log.String())
 

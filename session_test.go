@@ -82,9 +82,30 @@ func TestRefreshHandler(t *testing.T) {
 		code                      string
 	}{
 		{"refreshed token on a protected route", "GET", "/protected", fresh, 200, ""},
-		{"refreshed token on a fresh-only route", "GET", "/fresh", fresh, 401, "fresh_token_required"},
-		{"access token at refresh", "POST", "/refresh", pair.AccessToken, 401, "wrong_token_type"},
-		{"refresh token on a protected route", "GET", "/protected", pair.RefreshToken, 401, "wrong_token_type"},
+		{
+			"refreshed token on a fresh-only route",
+			"GET",
+			"/fresh",
+			fresh,
+			401,
+			"fresh_token_required",
+		},
+		{
+			"access token at refresh",
+			"POST",
+			"/refresh",
+			pair.AccessToken,
+			401,
+			"wrong_token_type",
+		},
+		{
+			"refresh token on a protected route",
+			"GET",
+			"/protected",
+			pair.RefreshToken,
+			401,
+			"wrong_token_type",
+		},
 		{"nothing at refresh", "POST", "/refresh", "", 401, "missing_token"},
 	}
 	for _, tt := range tests {
@@ -116,7 +137,12 @@ func TestRefreshWithCookies(t *testing.T) {
 	req = post("/refresh", "")
 	req.AddCookie(refreshCookie)
 	req.Header.Set("X-CSRF-TOKEN", cookies["csrf_access_token"].Value)
-	assert.Equal(t, "csrf_failed", serve(t, r, req).code(), "the access CSRF value is not the refresh one")
+	assert.Equal(
+		t,
+		"csrf_failed",
+		serve(t, r, req).code(),
+		"the access CSRF value is not the refresh one",
+	)
 
 	req = post("/refresh", "")
 	req.AddCookie(refreshCookie)
@@ -157,7 +183,12 @@ func TestLogoutRevokes(t *testing.T) {
 			assert.Equal(t, http.StatusUnauthorized, res.Status)
 			assert.Equal(t, "token_revoked", res.code())
 			res = serve(t, r, post("/refresh", bearer(pair.RefreshToken)))
-			assert.Equal(t, "token_revoked", res.code(), "the session's refresh token dies with it")
+			assert.Equal(
+				t,
+				"token_revoked",
+				res.code(),
+				"the session's refresh token dies with it",
+			)
 
 			// Once the tokens could no longer verify anyway, the entries go.
 			clock.Advance(31 * 24 * time.Hour)
@@ -345,5 +376,9 @@ func TestSkipRevocationCheck(t *testing.T) {
 	_, err := a.Revoke(t.Context(), b["jti"].(string), testNow.Add(time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, "token_revoked", serve(t, protected(a), get("/p", bearer(tok))).code())
-	assert.Equal(t, 200, serve(t, protected(a, SkipRevocationCheck()), get("/p", bearer(tok))).Status)
+	assert.Equal(
+		t,
+		200,
+		serve(t, protected(a, SkipRevocationCheck()), get("/p", bearer(tok))).Status,
+	)
 }

@@ -17,7 +17,9 @@ func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) ginjwt.Store {
 			now = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
-			return ginjwt.NewMemoryStore(ginjwt.MemoryStoreConfig{Now: func() time.Time { return now }})
+			return ginjwt.NewMemoryStore(
+				ginjwt.MemoryStoreConfig{Now: func() time.Time { return now }},
+			)
 		},
 		Now:     func() time.Time { return now },
 		Advance: func(d time.Duration) { now = now.Add(d) },

@@ -40,7 +40,11 @@ func BenchmarkRevocationCheck(b *testing.B) {
 				opts = append(opts, ginjwt.SkipRevocationCheck())
 			}
 			r := gin.New()
-			r.GET("/p", auth.Middleware(opts...), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+			r.GET(
+				"/p",
+				auth.Middleware(opts...),
+				func(c *gin.Context) { c.Status(http.StatusNoContent) },
+			)
 			token, err := auth.NewAccessToken("alice")
 			require.NoError(b, err)
 			req := httptest.NewRequest(http.MethodGet, "/p", nil)

@@ -19,7 +19,10 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) ginjwt.Store {
 			n++ // a fresh namespace per subtest: an empty store
-			return redisstore.New(rdb, redisstore.Config{Prefix: "conformance:" + itoa(n) + ":"})
+			return redisstore.New(
+				rdb,
+				redisstore.Config{Prefix: "conformance:" + itoa(n) + ":"},
+			)
 		},
 	})
 }
@@ -34,7 +37,13 @@ func TestKeysAreNamespacedAndExpire(t *testing.T) {
 
 	ttl, err := rdb.PTTL(ctx, "app1:jti-1").Result()
 	require.NoError(t, err)
-	assert.InDelta(t, time.Hour.Seconds(), ttl.Seconds(), 5, "the TTL is the token's remaining life")
+	assert.InDelta(
+		t,
+		time.Hour.Seconds(),
+		ttl.Seconds(),
+		5,
+		"the TTL is the token's remaining life",
+	)
 
 	other := redisstore.New(rdb, redisstore.Config{Prefix: "app2:"})
 	revoked, err := other.Revoked(ctx, "jti-1")

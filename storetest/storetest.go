@@ -70,7 +70,11 @@ func Run(t *testing.T, h Harness) {
 }
 
 // bounded runs f and fails the test if it takes longer than the bound.
-func bounded[T any](t *testing.T, h Harness, f func(ctx context.Context) (T, error)) (T, error) {
+func bounded[T any](
+	t *testing.T,
+	h Harness,
+	f func(ctx context.Context) (T, error),
+) (T, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), h.CallBound)
 	defer cancel()
@@ -159,7 +163,11 @@ func testLaterExpiryWins(t *testing.T, h Harness) {
 	s := h.New(t)
 	require.True(t, revoke(t, h, s, "a", h.Now().Add(shortLife)))
 	require.False(t, revoke(t, h, s, "a", h.Now().Add(time.Hour)))
-	require.False(t, revoke(t, h, s, "a", h.Now().Add(shortLife/2)), "an earlier time changes nothing")
+	require.False(
+		t,
+		revoke(t, h, s, "a", h.Now().Add(shortLife/2)),
+		"an earlier time changes nothing",
+	)
 	wait(t, h, 2*shortLife)
 	assert.True(t, revoked(t, h, s, "a"), "the later time is kept")
 }
