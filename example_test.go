@@ -169,7 +169,7 @@ func ExampleErrorConfig() {
 		Errors: ginjwt.ErrorConfig{
 			MessageKey: "message",
 			Responses: map[error]ginjwt.Response{
-				ginjwt.ErrMissingToken: {Message: "Log in first"},
+				ginjwt.ErrMissingToken: {Message: "Log in"},
 			},
 		},
 	})
@@ -185,8 +185,8 @@ func ExampleErrorConfig() {
 	show(r, httptest.NewRequest("GET", "/problem", nil))
 	show(r, httptest.NewRequest("GET", "/custom", nil))
 	// Output:
-	// 401 {"error":"missing_token","message":"Log in first"}
-	// 401 {"type":"/errors/missing_token","title":"Log in first","status":401,"error":"missing_token"}
+	// 401 {"error":"missing_token","message":"Log in"}
+	// 401 {"type":"/errors/missing_token","title":"Log in","status":401,"error":"missing_token"}
 	// 401 {"ok":false,"reason":"missing_token"}
 }
 
