@@ -167,8 +167,8 @@ func (a *Auth) LogoutHandler() gin.HandlerFunc {
 	for _, r := range extras {
 		r.noCSRF = true // revoking more is never a risk
 	}
+	routes := append([]*route{primary}, extras...)
 	return func(c *gin.Context) {
-		routes := append([]*route{primary}, extras...)
 		for i, r := range routes {
 			claims, err := r.authenticate(c)
 			if err != nil {
