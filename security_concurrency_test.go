@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -147,4 +148,66 @@ func TestRotationUnderLoadNeverLetsARemovedKeyThrough(t *testing.T) {
 
 	assert.Zero(t, leaked.Load(), "a request begun after the rotation accepted the old key")
 	assert.Equal(t, "id:bob", identityOrCode(r, access(t, a, "bob")))
+}
+
+// 64 goroutines mix valid tokens of many subjects with expired, revoked
+// and forged ones: every answer must be its own token's, and the cache
+// and the store, shared by all, must not mix them up either.
+func TestSixtyFourGoroutinesMixingTokens(t *testing.T) {
+	clock := newClock()
+	a := newAuth(t, func(c *Config) {
+		c.Now = clock.Now
+		c.Store = NewMemoryStore(MemoryStoreConfig{Now: clock.Now})
+		c.Cache = CacheConfig{Entries: 64}
+	})
+	past := newAuth(t, func(c *Config) {
+		c.Now = func() time.Time { return clock.Now().Add(-time.Hour) }
+	})
+	forger := newAuth(t, func(c *Config) {
+		c.Keys = []Key{{Algorithm: "HS256", Secret: []byte("not-the-server-secret-32-bytes!!")}}
+	})
+	r := protected(a)
+
+	type job struct{ token, want string }
+	var jobs []job
+	for i := range 32 {
+		user := fmt.Sprintf("user-%02d", i)
+		revoked := access(t, a, user)
+		_, err := a.Revoke(t.Context(), decodePayload(t, revoked)["jti"].(string),
+			clock.Now().Add(time.Hour))
+		require.NoError(t, err)
+		jobs = append(jobs,
+			job{access(t, a, user), "id:" + user},
+			job{access(t, past, user), CodeTokenExpired},
+			job{revoked, CodeTokenRevoked},
+			job{access(t, forger, user), CodeTokenInvalid},
+		)
+	}
+
+	const goroutines, rounds = 64, 10
+	answers := make(chan answer, goroutines*rounds*len(jobs))
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for round := range rounds {
+				for i := range jobs {
+					j := jobs[(i*7+g*13+round)%len(jobs)]
+					answers <- answer{want: j.want, got: identityOrCode(r, j.token)}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(answers)
+	n, wrong := 0, 0
+	for ans := range answers {
+		n++
+		if ans.got != ans.want {
+			wrong++
+			if wrong < 5 {
+				assert.Equal(t, ans.want, ans.got)
+			}
+		}
+	}
+	assert.Zero(t, wrong, "%d of %d answers were another token's", wrong, n)
 }
