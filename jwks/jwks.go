@@ -228,6 +228,7 @@ type unavailableError struct {
 	cause error
 }
 
+// Error says the key set could not be fetched, and why.
 func (e *unavailableError) Error() string {
 	if e.cause == nil {
 		return "jwks: the key set could not be fetched"
@@ -235,6 +236,7 @@ func (e *unavailableError) Error() string {
 	return "jwks: the key set could not be fetched: " + e.cause.Error()
 }
 
+// Unwrap returns ginjwt.ErrAuthUnavailable and the cause.
 func (e *unavailableError) Unwrap() []error {
 	if e.cause == nil {
 		return []error{ginjwt.ErrAuthUnavailable}
