@@ -324,11 +324,7 @@ func TestGroupMiddlewareAndVariants(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest(tt.method, tt.path, nil)
-			if tt.token != "" {
-				req.Header.Set("Authorization", bearer(tt.token))
-			}
-			res := serve(t, r, req)
+			res := serve(t, r, withBearer(tt.method, tt.path, tt.token))
 			assert.Equal(t, tt.status, res.Status, res.Raw)
 			assert.Equal(t, tt.code, res.code())
 			if tt.msg != "" {

@@ -144,6 +144,15 @@ func get(path, authorization string) *http.Request {
 
 func bearer(token string) string { return "Bearer " + token }
 
+// withBearer builds a request carrying token, if any, as a Bearer token.
+func withBearer(method, path, token string) *http.Request {
+	req := httptest.NewRequest(method, path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", bearer(token))
+	}
+	return req
+}
+
 // withMode runs f in a gin mode and restores the previous one.
 func withMode(t testing.TB, mode string, f func()) {
 	t.Helper()

@@ -133,34 +133,14 @@ func TestKeyfunc(t *testing.T) {
 	sub, _ := seen.Claims.GetSubject()
 	assert.Equal(t, "alice", sub, "the key function sees decoded claims")
 
-	rs512 := forge(
-		t,
-		jwt.SigningMethodRS512,
-		rsaKey,
-		`{"alg":"RS512","kid":"rsa-1"}`,
-		payloadOf("alice", ""),
-	)
-	set := forge(
-		t,
-		jwt.SigningMethodRS256,
-		rsaKey,
-		`{"alg":"RS256","kid":"set"}`,
-		payloadOf("alice", ""),
-	)
-	down := forge(
-		t,
-		jwt.SigningMethodRS256,
-		rsaKey,
-		`{"alg":"RS256","kid":"down"}`,
-		payloadOf("alice", ""),
-	)
-	unknown := forge(
-		t,
-		jwt.SigningMethodRS256,
-		rsaKey,
-		`{"alg":"RS256","kid":"x"}`,
-		payloadOf("alice", ""),
-	)
+	signed := func(m jwt.SigningMethod, kid string) string {
+		header := `{"alg":"` + m.Alg() + `","kid":"` + kid + `"}`
+		return forge(t, m, rsaKey, header, payloadOf("alice", ""))
+	}
+	rs512 := signed(jwt.SigningMethodRS512, "rsa-1")
+	set := signed(jwt.SigningMethodRS256, "set")
+	down := signed(jwt.SigningMethodRS256, "down")
+	unknown := signed(jwt.SigningMethodRS256, "x")
 
 	tests := []struct {
 		name, token string
